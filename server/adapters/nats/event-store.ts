@@ -1,0 +1,182 @@
+import {
+  AckPolicy,
+  type ConsumerConfig,
+  DeliverPolicy,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from "@nats-io/jetstream";
+import { type MsgHdrs, headers as natsHeaders, nuid } from "@nats-io/transport-node";
+import { AppError } from "../../../lib/errors";
+import type { AppendItem, AppendResult, EventStore, HistoryPage, HistoryQuery, StoredEvent } from "../../core/bus/ports";
+import { parseEventSubject } from "../../core/bus/subjects";
+import type { CloudEvent } from "../../core/cloudevents/event";
+import { decodeNats, encodeNats, type HeaderReader } from "../../core/cloudevents/nats";
+import { streamFigures } from "./streams";
+
+export interface NatsEventStoreOptions {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  stream: string;
+  subjectPrefix: string;
+  defaultTenant: string;
+  /** Server's max_payload. */
+  maxPayload: number;
+  publishTimeoutMs: number;
+  connected: () => boolean;
+  log: (msg: string, extra?: object) => void;
+}
+
+/** Headers as the binding reads them: names as stored, case-insensitive lookup for Content-Type. */
+export function headerReader(h: MsgHdrs | undefined): HeaderReader | undefined {
+  if (!h) return undefined;
+  return {
+    keys: () => h.keys(),
+    get: (name) => h.get(name) || (name.toLowerCase() === "content-type" ? h.get("Content-Type") : ""),
+  };
+}
+
+export interface NatsEventStore extends EventStore {
+  /** Resolves once every append under way has settled (for graceful shutdown). */
+  settle(): Promise<void>;
+}
+
+const NATS_HEADER_LINE = 12; // "NATS/1.0\r\n" + final "\r\n"
+
+export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
+  const inFlight = new Set<Promise<unknown>>();
+
+  function unavailable(
+    cause: unknown,
+    message = "NATS JetStream did not acknowledge the event; it may not be stored. Retry: retries are deduplicated.",
+  ) {
+    return new AppError("UNAVAILABLE", message, { cause, retryAfterSec: 1 });
+  }
+
+  async function append(items: AppendItem[]): Promise<AppendResult[]> {
+    if (!o.connected()) throw unavailable(undefined, "NATS is not connected; nothing was stored. Retry later.");
+    // Pipelined: every publish is sent before any acknowledgement is awaited.
+    const pending = items.map((it) => {
+      const m = encodeNats(it.event);
+      const h = natsHeaders();
+      for (const [k, v] of m.headers) h.append(k, v);
+      return o.js.publish(it.subject, m.payload, { msgID: it.msgId, headers: h, timeout: o.publishTimeoutMs });
+    });
+    const all = Promise.allSettled(pending);
+    inFlight.add(all);
+    let settled: PromiseSettledResult<Awaited<(typeof pending)[number]>>[];
+    try {
+      settled = await all;
+    } finally {
+      inFlight.delete(all);
+    }
+    const failed = settled.filter((s) => s.status === "rejected");
+    if (failed.length > 0) {
+      const first = (failed[0] as PromiseRejectedResult).reason;
+      o.log("publish failed", { failed: failed.length, of: items.length, error: String(first) });
+      throw unavailable(
+        first,
+        failed.length === items.length
+          ? "NATS JetStream did not acknowledge the event; it may not be stored. Retry: retries are deduplicated."
+          : `NATS JetStream acknowledged ${items.length - failed.length} of ${items.length} events. Retry the whole batch: events already stored are deduplicated.`,
+      );
+    }
+    return settled.map((s) => {
+      const ack = (s as PromiseFulfilledResult<{ seq: number; duplicate: boolean }>).value;
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    });
+  }
+
+  function toStored(seq: number, subject: string, time: Date, h: MsgHdrs | undefined, data: Uint8Array): StoredEvent | undefined {
+    const decoded = decodeNats(headerReader(h), data);
+    if (!decoded.ok) {
+      o.log("skipping a stored message that is not a valid CloudEvent", { seq, subject, problems: decoded.problems });
+      return undefined;
+    }
+    const parsed = parseEventSubject(o.subjectPrefix, subject);
+    return { seq, storedAt: time.toISOString(), tenant: parsed?.tenant ?? o.defaultTenant, subject, event: decoded.event };
+  }
+
+  async function get(seq: number): Promise<StoredEvent | undefined> {
+    try {
+      const m = await o.jsm.streams.getMessage(o.stream, { seq });
+      return m ? toStored(m.seq, m.subject, m.time, m.header, m.data) : undefined;
+    } catch (e) {
+      if (e instanceof JetStreamApiError && e.code === 10037) return undefined;
+      throw unavailable(e, "Could not read from NATS JetStream");
+    }
+  }
+
+  async function history(q: HistoryQuery): Promise<HistoryPage> {
+    const cfg: Partial<ConsumerConfig> = {
+      name: `hist_${nuid.next()}`,
+      ack_policy: AckPolicy.None,
+      filter_subject: q.filterSubject,
+      mem_storage: true,
+      num_replicas: 1,
+      inactive_threshold: 30 * 1_000_000_000,
+      deliver_policy: DeliverPolicy.All,
+    };
+    if (q.fromSeq !== undefined) Object.assign(cfg, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: q.fromSeq });
+    else if (q.fromTime !== undefined)
+      Object.assign(cfg, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: q.fromTime });
+    let name: string | undefined;
+    try {
+      const ci = await o.jsm.consumers.add(o.stream, cfg);
+      name = ci.name;
+      const items: StoredEvent[] = [];
+      let remaining = ci.num_pending;
+      let scanned = 0;
+      let nextSeq: number | null = null;
+      const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
+      const consumer = await o.js.consumers.get(o.stream, name);
+      outer: while (remaining > 0 && items.length < q.limit) {
+        const batch = Math.min(remaining, Math.max(q.limit - items.length, 100), q.scanLimit - scanned);
+        if (batch <= 0) break;
+        const msgs = await consumer.fetch({ max_messages: batch, expires: 5000 });
+        for await (const m of msgs) {
+          remaining = m.info.pending;
+          scanned++;
+          if (toMs !== undefined && m.time.getTime() > toMs) {
+            remaining = 0;
+            break outer;
+          }
+          const e = toStored(m.seq, m.subject, m.time, m.headers, m.data);
+          if (e && (!q.accept || q.accept(e))) items.push(e);
+          nextSeq = m.seq + 1;
+          if (items.length >= q.limit || remaining === 0 || scanned >= q.scanLimit) {
+            msgs.stop();
+            break;
+          }
+        }
+        if (scanned >= q.scanLimit) break;
+      }
+      return { items, nextSeq: remaining > 0 ? nextSeq : null };
+    } catch (e) {
+      if (e instanceof AppError) throw e;
+      throw unavailable(e, "Could not read from NATS JetStream");
+    } finally {
+      if (name) o.jsm.consumers.delete(o.stream, name).catch(() => {});
+    }
+  }
+
+  function size(event: CloudEvent): number {
+    const m = encodeNats(event);
+    let n = m.payload.length + NATS_HEADER_LINE + 64; // 64: Nats-Msg-Id header
+    for (const [k, v] of m.headers) n += k.length + v.length + 4;
+    return n;
+  }
+
+  return {
+    append,
+    get,
+    history,
+    figures: () => streamFigures(o.jsm, o.stream),
+    size,
+    maxMessageBytes: o.maxPayload,
+    connected: o.connected,
+    settle: async () => {
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { z } from "zod";
+
+/**
+ * Configuration, parsed and validated once at start-up. This is the only file that reads
+ * `process.env`; everything else receives a `Config` (or a slice of it) through its constructor.
+ */
+
+const positiveInt = (def: number) => z.coerce.number().int("must be an integer").positive("must be > 0").default(def);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const streamName = (def: string) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -")
+    .default(def);
+
+/** A NATS subject token usable as a prefix: no wildcards, dots or whitespace. */
+const subjectToken = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -")
+  .default("events");
+
+const natsUrls = z
+  .string()
+  .default("nats://127.0.0.1:4222")
+  .transform((v, ctx) => {
+    const servers = v
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+    for (const s of servers) {
+      if (!/^(nats|tls|ws|wss):\/\/[^\s]+$|^[^\s/:]+(:\d+)?$/.test(s)) {
+        ctx.addIssue({ code: "custom", message: `"${s}" is not a NATS server URL (nats://host:port)` });
+      }
+    }
+    if (servers.length === 0) ctx.addIssue({ code: "custom", message: "must name at least one server" });
+    return servers;
+  });
+
+const redisUrl = z
+  .string()
+  .default("redis://127.0.0.1:6379")
+  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), "must be a redis:// or rediss:// URL");
+
+const tenantId = z
+  .string()
+  .min(1, "must not be empty")
+  .max(64, "must be at most 64 characters")
+  .regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, _ or -")
+  .default("default");
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  NATS_URL: natsUrls,
+  NATS_CLUSTER_ID: optionalString,
+  NATS_USER: optionalString,
+  NATS_PASSWORD: optionalString,
+  NATS_TOKEN: optionalString,
+  NATS_CREDS: optionalString,
+  NATS_NKEY_SEED: optionalString,
+  NATS_TLS_CA: optionalString,
+  NATS_TLS_CERT: optionalString,
+  NATS_TLS_KEY: optionalString,
+  REDIS_URL: redisUrl,
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, :, _ or -")
+    .default("anumate:"),
+  STREAM_NAME: streamName("ANUMATE_EVENTS"),
+  SUBJECT_PREFIX: subjectToken,
+  MAX_MSGS: positiveInt(1_000_000),
+  MAX_BYTES: positiveInt(1_073_741_824),
+  MAX_AGE: positiveInt(604_800),
+  STREAM_REPLICAS: z.coerce.number().int("must be an integer").min(1, "must be 1 to 5").max(5, "must be 1 to 5").default(1),
+  DUPLICATE_WINDOW: positiveInt(120),
+  DEAD_LETTER_STREAM: streamName("ANUMATE_DEAD_LETTERS"),
+  MAX_DELIVER_ATTEMPTS: z.coerce
+    .number()
+    .int("must be an integer")
+    .min(1, "must be >= 1")
+    .max(1000, "must be <= 1000")
+    .default(5),
+  API_HOST: z.string().min(1, "must not be empty").default("0.0.0.0"),
+  API_PORT: z.coerce.number().int("must be an integer").min(0, "must be 0-65535").max(65535, "must be 0-65535").default(8080),
+  MAX_EVENT_BYTES: positiveInt(1_048_576),
+  MAX_BATCH_EVENTS: positiveInt(1000),
+  MAX_BATCH_BYTES: positiveInt(16 * 1_048_576),
+  PUBLISH_TIMEOUT_MS: positiveInt(5000),
+  DEFAULT_TENANT: tenantId,
+  ADMIN_API_KEY: optionalString,
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+/** Validated configuration. Stream and duration figures are in the units named by the variable. */
+export type Config = z.infer<typeof envSchema>;
+
+/** Raised when the environment is invalid; the message names each variable and its rule. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { variable: string; rule: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p.variable}: ${p.rule}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment (default: `process.env`). Throws `ConfigError` naming every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => ({ variable: String(i.path[0] ?? "?"), rule: i.message })));
+  }
+  const cfg = result.data;
+  const problems: { variable: string; rule: string }[] = [];
+  if ((cfg.NATS_TLS_CERT === undefined) !== (cfg.NATS_TLS_KEY === undefined)) {
+    problems.push({
+      variable: cfg.NATS_TLS_CERT ? "NATS_TLS_KEY" : "NATS_TLS_CERT",
+      rule: "NATS_TLS_CERT and NATS_TLS_KEY go together",
+    });
+  }
+  if ((cfg.NATS_USER === undefined) !== (cfg.NATS_PASSWORD === undefined)) {
+    problems.push({ variable: cfg.NATS_USER ? "NATS_PASSWORD" : "NATS_USER", rule: "NATS_USER and NATS_PASSWORD go together" });
+  }
+  if (cfg.STREAM_NAME === cfg.DEAD_LETTER_STREAM) {
+    problems.push({ variable: "DEAD_LETTER_STREAM", rule: "must differ from STREAM_NAME" });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return cfg;
+}
+
+const SECRET = /PASSWORD|TOKEN|SEED|KEY$|CREDS/;
+
+/** The configuration with secrets replaced, safe to log or show. */
+export function redactConfig(cfg: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cfg)) {
+    out[k] = v !== undefined && SECRET.test(k) && k !== "NATS_TLS_KEY" ? "[redacted]" : v;
+  }
+  out.REDIS_URL = cfg.REDIS_URL.replace(/\/\/([^@/]*)@/, "//[redacted]@");
+  return out;
+}

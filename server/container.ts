@@ -1,0 +1,149 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { Redis } from "ioredis";
+import { connectNats, type NatsHandle } from "./adapters/nats/connection";
+import { createNatsEventStore, type NatsEventStore } from "./adapters/nats/event-store";
+import { ensureStream, streamFigures } from "./adapters/nats/streams";
+import { createRedis, redisReady } from "./adapters/redis/client";
+import { createRedisMetrics, type RedisMetrics } from "./adapters/redis/metrics";
+import type { Config } from "./config";
+import { createEventsService, type EventsService } from "./core/bus/events";
+import { checkHealth, type Health } from "./core/health";
+import { createLogger, type Logger } from "./log";
+
+/**
+ * The composition root: config → NATS → JetStream streams → Redis → services.
+ * One per process; the HTTP layer and route handlers reach it through `getContainer()`.
+ */
+export interface Container {
+  readonly config: Config;
+  readonly log: Logger;
+  readonly nats: NatsHandle;
+  readonly redis: Redis;
+  readonly store: NatsEventStore;
+  readonly events: EventsService;
+  readonly metrics: RedisMetrics;
+  /** Largest event accepted, in stored bytes: MAX_EVENT_BYTES capped by the server's max_payload. */
+  readonly maxEventBytes: number;
+  health(): Promise<Health>;
+  running(): boolean;
+  /** Stops everything in order; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+export async function createContainer(config: Config, opts: { logger?: Logger } = {}): Promise<Container> {
+  const log = opts.logger ?? createLogger(config.LOG_LEVEL);
+  const info = (msg: string, extra?: object) => log.info(extra ?? {}, msg);
+
+  let nats: NatsHandle;
+  try {
+    nats = await connectNats(config, info);
+  } catch (e) {
+    throw new Error(`Cannot connect to NATS at ${config.NATS_URL.join(", ")}: ${(e as Error).message}`, { cause: e });
+  }
+  const redis = createRedis(config.REDIS_URL, info);
+  try {
+    const jsm = await jetstreamManager(nats.nc);
+    const js = jetstream(nats.nc);
+    const limits = {
+      maxMsgs: config.MAX_MSGS,
+      maxBytes: config.MAX_BYTES,
+      maxAgeSec: config.MAX_AGE,
+      replicas: config.STREAM_REPLICAS,
+      duplicateWindowSec: config.DUPLICATE_WINDOW,
+    };
+    const created = await ensureStream(jsm, { name: config.STREAM_NAME, subjects: [`${config.SUBJECT_PREFIX}.>`], ...limits });
+    const createdDlq = await ensureStream(jsm, {
+      name: config.DEAD_LETTER_STREAM,
+      subjects: [`${config.SUBJECT_PREFIX}_dlq.>`],
+      ...limits,
+    });
+    info("streams ready", { [config.STREAM_NAME]: created, [config.DEAD_LETTER_STREAM]: createdDlq });
+
+    const maxPayload = nats.nc.info?.max_payload ?? 1_048_576;
+    const maxEventBytes = Math.min(config.MAX_EVENT_BYTES, maxPayload);
+    if (maxEventBytes < config.MAX_EVENT_BYTES) {
+      log.warn(
+        { MAX_EVENT_BYTES: config.MAX_EVENT_BYTES, max_payload: maxPayload },
+        "MAX_EVENT_BYTES exceeds the NATS server's max_payload; using max_payload",
+      );
+    }
+    // Redis is optional for the bus: connect in the background, never wait for it.
+    redis.connect().catch(() => {});
+
+    let running = true;
+    const store = createNatsEventStore({
+      js,
+      jsm,
+      stream: config.STREAM_NAME,
+      subjectPrefix: config.SUBJECT_PREFIX,
+      defaultTenant: config.DEFAULT_TENANT,
+      maxPayload,
+      publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
+      connected: () => running && nats.connected(),
+      log: (msg, extra) => log.warn(extra ?? {}, msg),
+    });
+    const metrics = createRedisMetrics(redis, { prefix: config.REDIS_KEY_PREFIX });
+    const events = createEventsService({
+      store,
+      metrics,
+      streamName: config.STREAM_NAME,
+      subjectPrefix: config.SUBJECT_PREFIX,
+      defaultTenant: config.DEFAULT_TENANT,
+    });
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        running = false;
+        await store.settle();
+        await metrics.stop().catch(() => {});
+        await nats.nc.drain().catch(() => {});
+        await redis.quit().catch(() => redis.disconnect());
+        info("stopped");
+      })();
+      return stopping;
+    };
+
+    return {
+      config,
+      log,
+      nats,
+      redis,
+      store,
+      events,
+      metrics,
+      maxEventBytes,
+      running: () => running,
+      stop,
+      health: () =>
+        checkHealth({
+          natsConnected: nats.connected,
+          redisConnected: () => redisReady(redis),
+          running: () => running,
+          streams: async () => ({
+            events: await streamFigures(jsm, config.STREAM_NAME),
+            deadLetters: await streamFigures(jsm, config.DEAD_LETTER_STREAM),
+          }),
+        }),
+    };
+  } catch (e) {
+    await nats.nc.close().catch(() => {});
+    redis.disconnect();
+    throw e;
+  }
+}
+
+const KEY = Symbol.for("anumate.container");
+type Global = typeof globalThis & { [KEY]?: Container };
+
+/** Registers the process's container (done once by server.ts). */
+export function setContainer(c: Container | undefined): void {
+  (globalThis as Global)[KEY] = c;
+}
+
+/** The process's container. Route handlers use this, never a connection of their own. */
+export function getContainer(): Container {
+  const c = (globalThis as Global)[KEY];
+  if (!c) throw new Error("The container is not started (server.ts starts it)");
+  return c;
+}

@@ -1,0 +1,73 @@
+import type { CloudEvent } from "../cloudevents/event";
+
+/** One event to append, with where it goes and its idempotency key. */
+export interface AppendItem {
+  event: CloudEvent;
+  tenant: string;
+  subject: string;
+  /** Deduplication id: the same id within the duplicate window is stored once. */
+  msgId: string;
+}
+
+export interface AppendResult {
+  seq: number;
+  duplicate: boolean;
+}
+
+/** A stored event with its position. */
+export interface StoredEvent {
+  seq: number;
+  storedAt: string;
+  tenant: string;
+  subject: string;
+  event: CloudEvent;
+}
+
+export interface HistoryQuery {
+  /** NATS subject filter (tenant and type pattern). */
+  filterSubject: string;
+  fromSeq?: number;
+  fromTime?: string;
+  toTime?: string;
+  /** Most events to return. */
+  limit: number;
+  /** Most messages to read while filtering in the service (e.g. by CE subject). */
+  scanLimit: number;
+  /** Filters the bus applies itself; messages failing it are skipped. */
+  accept?: (e: StoredEvent) => boolean;
+}
+
+export interface HistoryPage {
+  items: StoredEvent[];
+  /** Sequence to continue from, or null at the end of the stream. */
+  nextSeq: number | null;
+}
+
+export interface StreamFigures {
+  name: string;
+  messages: number;
+  bytes: number;
+  firstSeq: number;
+  lastSeq: number;
+  consumers: number;
+  limits: { maxMsgs: number; maxBytes: number; maxAgeSec: number };
+}
+
+/** Where events live (JetStream). */
+export interface EventStore {
+  /** Appends all items pipelined; resolves in item order. Rejects with `AppError` UNAVAILABLE if any is not acknowledged. */
+  append(items: AppendItem[]): Promise<AppendResult[]>;
+  get(seq: number): Promise<StoredEvent | undefined>;
+  history(q: HistoryQuery): Promise<HistoryPage>;
+  figures(): Promise<StreamFigures>;
+  /** Largest stored event (bytes) the server takes, for size checks. */
+  readonly maxMessageBytes: number;
+  /** Stored size of an event (payload plus headers). */
+  size(event: CloudEvent): number;
+  connected(): boolean;
+}
+
+/** Counts for metrics; never awaited on the publish path, never throws. */
+export interface MetricsSink {
+  published(tenant: string, type: string, n: number): void;
+}

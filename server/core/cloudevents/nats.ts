@@ -1,0 +1,108 @@
+import type { ErrorDetail } from "../../../lib/errors";
+import { dataBytes, dataFromBody, decodeUtf8 } from "./data";
+import { type CloudEvent, createEvent, type EventData } from "./event";
+import { decodeHeaderValue, percentEncode } from "./headers";
+import { attributeEntries } from "./http";
+import { fromJson } from "./json";
+
+/**
+ * The NATS protocol binding. Events are stored in binary mode (spec 1.0.3-wip, NATS-5 … NATS-9):
+ * every attribute, `datacontenttype` included, is a `ce-` header, and the payload is the data bytes.
+ * Messages that services publish straight to NATS are read in either mode (NATS-6).
+ *
+ * Two private headers (not CloudEvents attributes, EXT-2) keep what binary mode cannot say:
+ * `Anumate-Data` (json | text | binary) and `Anumate-Ext-Types` (`name=i` / `name=b` for
+ * Integer and Boolean extensions, which headers carry as strings).
+ */
+
+export const DATA_KIND_HEADER = "Anumate-Data";
+export const EXT_TYPES_HEADER = "Anumate-Ext-Types";
+
+export interface NatsMessage {
+  headers: [string, string][];
+  payload: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function encodeNats(event: CloudEvent): NatsMessage {
+  const headers: [string, string][] = [];
+  for (const [name, value] of attributeEntries(event)) headers.push([`ce-${name}`, percentEncode(value)]);
+  const types: string[] = [];
+  for (const [k, v] of Object.entries(event.extensions)) {
+    if (typeof v === "number") types.push(`${k}=i`);
+    else if (typeof v === "boolean") types.push(`${k}=b`);
+  }
+  if (types.length > 0) headers.push([EXT_TYPES_HEADER, types.join(",")]);
+  if (event.data === undefined) return { headers, payload: EMPTY };
+  if (event.data.kind === "json" && event.datacontenttype === undefined) {
+    headers.push(["ce-datacontenttype", "application/json"]); // JSON-15: make the implied type explicit
+  }
+  headers.push([DATA_KIND_HEADER, event.data.kind]);
+  return { headers, payload: dataBytes(event.data) };
+}
+
+/** Read access to a NATS message's headers (case-insensitive get, and the list of names). */
+export interface HeaderReader {
+  keys(): Iterable<string>;
+  get(name: string): string;
+}
+
+/** Decodes a stored or directly published NATS message into a CloudEvent. */
+export function decodeNats(
+  headers: HeaderReader | undefined,
+  payload: Uint8Array,
+): { ok: true; event: CloudEvent } | { ok: false; problems: ErrorDetail[] } {
+  const contentType = headers?.get("content-type") || headers?.get("Content-Type") || "";
+  if (contentType.toLowerCase().startsWith("application/cloudevents")) return decodeStructured(payload);
+  if (!headers) return decodeStructured(payload); // no headers: NATS 1.0.2 structured mode
+  const attributes: Record<string, unknown> = {};
+  const problems: ErrorDetail[] = [];
+  let kind: string | undefined;
+  let extTypes: string | undefined;
+  for (const key of headers.keys()) {
+    const lower = key.toLowerCase();
+    if (lower === DATA_KIND_HEADER.toLowerCase()) kind = headers.get(key);
+    else if (lower === EXT_TYPES_HEADER.toLowerCase()) extTypes = headers.get(key);
+    if (!lower.startsWith("ce-") || lower.length < 4) continue;
+    const decoded = decodeHeaderValue(headers.get(key));
+    if (decoded.ok) attributes[lower.slice(3)] = decoded.value;
+    else problems.push({ field: lower, rule: decoded.rule });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  if (attributes.specversion === undefined) return decodeStructured(payload); // no ce- headers: structured
+  if (extTypes) applyExtensionTypes(attributes, extTypes);
+  const ct = typeof attributes.datacontenttype === "string" ? attributes.datacontenttype : undefined;
+  let data: EventData | undefined;
+  if (kind === "text") data = { kind: "text", value: decodeUtf8(payload) ?? "" };
+  else if (kind === "binary") data = { kind: "binary", value: payload };
+  else if (payload.length > 0) {
+    // written by the bus as json, or published by a service: JSON types must parse (JSON-15)
+    const r = dataFromBody(payload, ct ?? "application/json");
+    if (r.ok) data = r.data;
+    else if (kind === undefined && ct === undefined) data = { kind: "binary", value: payload };
+    else return { ok: false, problems: [{ field: "data", rule: r.rule }] };
+  }
+  return createEvent({ attributes, data });
+}
+
+function applyExtensionTypes(attributes: Record<string, unknown>, spec: string): void {
+  for (const part of spec.split(",")) {
+    const [name, t] = part.split("=");
+    if (name === undefined) continue;
+    const v = attributes[name];
+    if (typeof v !== "string") continue;
+    if (t === "i" && /^-?\d+$/.test(v)) attributes[name] = Number(v);
+    else if (t === "b" && (v === "true" || v === "false")) attributes[name] = v === "true";
+  }
+}
+
+function decodeStructured(payload: Uint8Array): { ok: true; event: CloudEvent } | { ok: false; problems: ErrorDetail[] } {
+  const text = decodeUtf8(payload);
+  if (text === undefined) return { ok: false, problems: [{ field: "payload", rule: "must be UTF-8 JSON (structured mode)" }] };
+  try {
+    return fromJson(JSON.parse(text));
+  } catch {
+    return { ok: false, problems: [{ field: "payload", rule: "must be a JSON-format CloudEvent (structured mode)" }] };
+  }
+}

@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ZodError } from "zod";
+import { AppError, type ErrorDetail, HTTP_STATUS, isAppError } from "../../../lib/errors";
+import type { Ctx } from "../../core/context";
+
+/** Reads the body, refusing (413) as soon as it passes `limit` bytes — never buffering more. */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () =>
+    new AppError("PAYLOAD_TOO_LARGE", `The request body is larger than ${limit} bytes`, {
+      details: [{ field: "body", rule: `must be at most ${limit} bytes` }],
+    });
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (c: Buffer) => {
+      total += c.length;
+      if (total > limit) {
+        cleanup();
+        req.resume(); // discard the rest; the answer closes the connection
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(
+        new AppError("VALIDATION", "The request body could not be read", {
+          cause: e,
+          details: [{ field: "body", rule: "must arrive complete" }],
+        }),
+      );
+    };
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(payload),
+    "cache-control": "no-store",
+    ...headers,
+  });
+  res.end(payload);
+}
+
+/** Maps any error to the API's error shape. Unknown errors are 500 and logged; their text is not sent. */
+export function sendError(res: ServerResponse, err: unknown, log: (e: unknown) => void): void {
+  const e = isAppError(err) ? err : new AppError("INTERNAL", "Internal error", { cause: err });
+  if (e.code === "INTERNAL") log(err);
+  const headers: Record<string, string> = {};
+  if (e.retryAfterSec !== undefined) headers["retry-after"] = String(e.retryAfterSec);
+  if (e.code === "PAYLOAD_TOO_LARGE") headers.connection = "close"; // the unread rest of the body is discarded
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, HTTP_STATUS[e.code], e.toBody(), headers);
+}
+
+/** Zod issues as error details (`field` is the dotted path). */
+export function zodDetails(err: ZodError, prefix = ""): ErrorDetail[] {
+  return err.issues.map((i) => ({ field: prefix + (i.path.length > 0 ? i.path.join(".") : "body"), rule: i.message }));
+}
+
+export function validation(err: ZodError, message: string, prefix = ""): AppError {
+  return new AppError("VALIDATION", message, { details: zodDetails(err, prefix), cause: err });
+}
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The caller context of a request. Until API keys land (security issue), every caller acts as admin
+ * across all tenants; the trace context comes from the W3C `traceparent` header.
+ */
+export function requestCtx(req: IncomingMessage): Ctx {
+  const tp = req.headers.traceparent;
+  const ts = req.headers.tracestate;
+  const trace =
+    typeof tp === "string" && TRACEPARENT.test(tp)
+      ? { traceparent: tp, ...(typeof ts === "string" && ts.length > 0 ? { tracestate: ts } : {}) }
+      : undefined;
+  return { caller: "admin", tenants: "*", ...(trace ? { trace } : {}) };
+}

@@ -1,0 +1,65 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { AppError } from "../../../lib/errors";
+import type { Container } from "../../container";
+import { sendError } from "./io";
+import { createRouter } from "./router";
+import { routes } from "./routes";
+
+/** Paths the API owns; everything else goes to Next (the console). */
+export function isApiPath(path: string): boolean {
+  return path === "/api" || path.startsWith("/api/") || path === "/metrics";
+}
+
+export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface HttpServer {
+  server: Server;
+  listen(port: number, host: string): Promise<number>;
+  /** Stops taking requests and waits (up to `graceMs`) for those under way. Safe to call twice. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The HTTP server: the API is served here directly (ahead of Next's router, so the hot routes and
+ * the streaming routes pay nothing for it); every other path goes to `fallback` (Next).
+ */
+export function createHttpServer(c: Container, fallback?: FallbackHandler): HttpServer {
+  const api = createRouter(routes, isApiPath);
+  let closing = false;
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    if (closing) res.setHeader("connection", "close");
+    api(req, res, c)
+      .then(async (handled) => {
+        if (handled) return;
+        if (fallback) await fallback(req, res);
+        else sendError(res, new AppError("NOT_FOUND", `No route ${req.method} ${req.url}`), () => {});
+      })
+      .catch((e) => sendError(res, e, (err) => c.log.error({ err }, "request failed")));
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const addr = server.address();
+          resolve(typeof addr === "object" && addr ? addr.port : port);
+        });
+      }),
+    close(graceMs = 10_000) {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closed;
+    },
+  };
+}
