@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+/**
+ * Extra nats-server / redis-server processes for tests that stop or kill a server.
+ * The shared servers on 4222 / 6379 are never touched.
+ */
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: "127.0.0.1", port });
+      s.once("connect", () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`port ${port} did not open within ${timeoutMs} ms`);
+}
+
+export interface ServerProcess {
+  port: number;
+  url: string;
+  /** Starts (again) on the same port and data folder. */
+  start(): Promise<void>;
+  /** Sends a signal and waits for the process to exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Kills and removes the data folder. */
+  dispose(): Promise<void>;
+}
+
+function managed(cmd: string, args: (port: number, dir: string) => string[], scheme: string): () => Promise<ServerProcess> {
+  return async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), `${cmd}-`));
+    let child: ChildProcess | undefined;
+    const proc: ServerProcess = {
+      port,
+      url: `${scheme}://127.0.0.1:${port}`,
+      async start() {
+        child = spawn(cmd, args(port, dir), { stdio: "ignore" });
+        await waitForPort(port);
+      },
+      async kill(signal = "SIGKILL") {
+        const c = child;
+        if (!c || c.exitCode !== null || c.signalCode !== null) return;
+        await new Promise<void>((resolve) => {
+          c.once("exit", () => resolve());
+          c.kill(signal);
+        });
+        child = undefined;
+      },
+      async dispose() {
+        await proc.kill("SIGKILL");
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    await proc.start();
+    return proc;
+  };
+}
+
+/** A nats-server with JetStream on a free port and its own store folder. */
+export const startNatsServer = managed(
+  "nats-server",
+  (port, dir) => ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir],
+  "nats",
+);
+
+/** A redis-server on a free port that keeps nothing on disk. */
+export const startRedisServer = managed(
+  "redis-server",
+  (port, dir) => ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir],
+  "redis",
+);
