@@ -53,8 +53,11 @@ export function createHttpServer(c: Container, fallback?: FallbackHandler): Http
         closing = true;
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
+        // keep-alive connections become idle as their last answer goes out: close them then
+        const idle = setInterval(() => server.closeIdleConnections(), 50);
         server.close(() => {
           clearTimeout(timer);
+          clearInterval(idle);
           resolve();
         });
         server.closeIdleConnections();
