@@ -105,7 +105,7 @@ export function createEvent(
     if (typeof v === "string") rule = checkString(v);
     else if (typeof v === "number") rule = checkInteger(v);
     else if (typeof v !== "boolean") rule = "extension values must be String, Boolean or Integer";
-    if (!rule) rule = KNOWN_EXTENSIONS[name]?.(v as ExtensionValue);
+    if (!rule && Object.hasOwn(KNOWN_EXTENSIONS, name)) rule = KNOWN_EXTENSIONS[name]?.(v as ExtensionValue);
     if (rule) fail(name, rule);
     else extensions[name] = v as ExtensionValue;
   }
@@ -125,7 +125,7 @@ function checkCore(name: string, v: string): string | undefined {
     case "time":
       return checkTimestamp(v);
     case "datacontenttype":
-      return checkMediaType(v);
+      return checkString(v) ?? checkMediaType(v);
     case "subject":
       return v.length === 0 ? "must be a non-empty string" : checkString(v);
     default:

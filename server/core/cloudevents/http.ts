@@ -38,7 +38,7 @@ export function decodeBinary(
   body: Uint8Array,
 ): { ok: true; event: CloudEvent } | { ok: false; problems: ErrorDetail[] } {
   const problems: ErrorDetail[] = [];
-  const attributes: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = Object.create(null); // "ce-__proto__" stays an (invalid) attribute
   let any = false;
   for (const name in headers) {
     if (name.length < 4 || !name.startsWith("ce-")) continue;

@@ -28,7 +28,8 @@ export function fromJson(value: unknown, index?: number): Result {
     return at(index === undefined ? "body" : `[${index}]`, "must be a JSON object (a CloudEvent)");
   }
   const obj = value as Record<string, unknown>;
-  const attributes: Record<string, unknown> = {};
+  // no prototype: a "__proto__" member stays an (invalid) attribute instead of replacing the prototype
+  const attributes: Record<string, unknown> = Object.create(null);
   for (const key in obj) {
     if (key !== "data" && key !== "data_base64") attributes[key] = obj[key];
   }

@@ -56,21 +56,23 @@ export function decodeNats(
   const contentType = headers?.get("content-type") || headers?.get("Content-Type") || "";
   if (contentType.toLowerCase().startsWith("application/cloudevents")) return decodeStructured(payload);
   if (!headers) return decodeStructured(payload); // no headers: NATS 1.0.2 structured mode
-  const attributes: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = Object.create(null); // "ce-__proto__" stays an (invalid) attribute
   const problems: ErrorDetail[] = [];
   let kind: string | undefined;
   let extTypes: string | undefined;
+  let anyCe = false;
   for (const key of headers.keys()) {
     const lower = key.toLowerCase();
     if (lower === DATA_KIND_HEADER.toLowerCase()) kind = headers.get(key);
     else if (lower === EXT_TYPES_HEADER.toLowerCase()) extTypes = headers.get(key);
     if (!lower.startsWith("ce-") || lower.length < 4) continue;
+    anyCe = true;
     const decoded = decodeHeaderValue(headers.get(key));
     if (decoded.ok) attributes[lower.slice(3)] = decoded.value;
     else problems.push({ field: lower, rule: decoded.rule });
   }
   if (problems.length > 0) return { ok: false, problems };
-  if (attributes.specversion === undefined) return decodeStructured(payload); // no ce- headers: structured
+  if (!anyCe) return decodeStructured(payload); // no ce- headers: structured (1.0.2); with any, binary (NATS-6)
   if (extTypes) applyExtensionTypes(attributes, extTypes);
   const ct = typeof attributes.datacontenttype === "string" ? attributes.datacontenttype : undefined;
   let data: EventData | undefined;

@@ -83,9 +83,11 @@ export function checkTimestamp(v: string): string | undefined {
   return undefined;
 }
 
-/** RFC 2046 media type: type "/" subtype, optional parameters (RFC 7231 §3.1.1.1 grammar). */
+/** RFC 2046 media type: type "/" subtype, optional parameters (RFC 7231 §3.1.1.1 grammar, US-ASCII only). */
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(\\s*;\\s*${TOKEN}=(${TOKEN}|"([^"\\\\]|\\\\.)*"))*\\s*$`);
+const OWS = "[ \\t]*";
+const QUOTED = '"([\\t \\x21\\x23-\\x5B\\x5D-\\x7E]|\\\\[\\t\\x20-\\x7E])*"';
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(${OWS};${OWS}${TOKEN}=(${TOKEN}|${QUOTED}))*${OWS}$`);
 
 export function checkMediaType(v: string): string | undefined {
   return MEDIA_TYPE.test(v) ? undefined : "must be an RFC 2046 media type (type/subtype; param=value)";
