@@ -215,7 +215,7 @@ describe("POST /api/events — batch mode", () => {
     expect(r.status).toBe(202);
     const results = r.body.results as { id: string; seq: number; tenant: string }[];
     expect(results.map((x) => x.id)).toEqual(events.map((e) => e.id));
-    expect(results.map((x) => x.tenant)).toEqual(events.map((e) => e.tenantid));
+    expect(results.map((x) => x.tenant)).toEqual(events.map((_, i) => (i % 2 ? "acme" : "globex")));
     const seqs = results.map((x) => x.seq);
     expect(new Set(seqs).size).toBe(20);
     expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
