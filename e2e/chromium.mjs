@@ -6,10 +6,14 @@ import { existsSync } from "node:fs";
 
 function playwrightOwn() {
   try {
-    const out = execFileSync(process.execPath, ["-e", "process.stdout.write(require('playwright-core').chromium.executablePath())"], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    const out = execFileSync(
+      process.execPath,
+      ["-e", "process.stdout.write(require('playwright-core').chromium.executablePath())"],
+      {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
     return out && existsSync(out) ? out : undefined;
   } catch {
     return undefined;
@@ -27,7 +31,9 @@ export function ensureChromium() {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (isRoot && spawnSync("sh", ["-c", "command -v apt-get"]).status === 0) {
     console.log("Chromium not found: installing it with apt-get (Debian's chromium package)…");
-    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"], { stdio: "inherit" });
+    spawnSync("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"], {
+      stdio: "inherit",
+    });
   } else {
     console.log("Chromium not found: trying `npx playwright install chromium`…");
     spawnSync("npx", ["playwright", "install", "chromium"], { stdio: "inherit" });

@@ -37,13 +37,19 @@ const env = {
   REDIS_KEY_PREFIX: `e2e:${id}:`,
   LOG_LEVEL: "warn",
 };
-const server = spawn(process.execPath, ["--enable-source-maps", "dist/server.mjs"], { env, stdio: ["ignore", "inherit", "inherit"] });
+const server = spawn(process.execPath, ["--enable-source-maps", "dist/server.mjs"], {
+  env,
+  stdio: ["ignore", "inherit", "inherit"],
+});
 const exited = new Promise((resolve) => server.on("exit", (code, signal) => resolve({ code, signal })));
 
 const baseURL = `http://127.0.0.1:${port}`;
 let up = false;
 for (let i = 0; i < 150 && !up; i++) {
-  up = await fetch(`${baseURL}/api/health/ready`).then((r) => r.ok, () => false);
+  up = await fetch(`${baseURL}/api/health/ready`).then(
+    (r) => r.ok,
+    () => false,
+  );
   if (!up) await new Promise((r) => setTimeout(r, 200));
 }
 

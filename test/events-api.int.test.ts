@@ -22,7 +22,11 @@ afterAll(async () => {
 const structured = (e: object) => ({ "content-type": "application/cloudevents+json", body: JSON.stringify(e) });
 
 async function post(path: string, headers: Record<string, string>, body?: string | Uint8Array) {
-  const res = await fetch(app.url + path, { method: "POST", headers, body: typeof body === "object" ? new Uint8Array(body) : body });
+  const res = await fetch(app.url + path, {
+    method: "POST",
+    headers,
+    body: typeof body === "object" ? new Uint8Array(body) : body,
+  });
   return {
     status: res.status,
     headers: res.headers,
