@@ -225,3 +225,11 @@ describe("subjectFilter", () => {
     expect(natsMatch(subjectFilter("events", "acme", "corp.>"), subject)).toBe(false);
   });
 });
+
+describe("malformed escapes", () => {
+  it("are rejected rather than decoded to NUL", () => {
+    expect(() => unescapeToken("a~ZZ")).toThrow(/malformed/);
+    expect(() => unescapeToken("a~")).toThrow(/malformed/);
+    expect(parseEventSubject("events", "events.t.a~ZZ")).toBeUndefined();
+  });
+});

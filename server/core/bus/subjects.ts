@@ -30,7 +30,7 @@ export function unescapeToken(token: string): string {
   for (let i = 0; i < token.length; i++) {
     if (token[i] === "~") {
       const hex = token.slice(i + 1, i + 3);
-      if (!/^[0-9A-F]{2}$/.test(hex)) throw new Error(`malformed escape in subject token "${token}"`);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new Error(`malformed escape in subject token "${token}"`);
       bytes.push(Number.parseInt(hex, 16));
       i += 2;
     } else bytes.push(token.charCodeAt(i));
