@@ -1,13 +1,20 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Redis } from "ioredis";
 import { connectNats, type NatsHandle } from "./adapters/nats/connection";
+import { createConsumerAdmin } from "./adapters/nats/consumers";
+import { createDeadLetterSink } from "./adapters/nats/dead-letters";
 import { createNatsEventStore, type NatsEventStore } from "./adapters/nats/event-store";
+import { createNatsLiveSource } from "./adapters/nats/live-source";
 import { ensureStream, streamFigures } from "./adapters/nats/streams";
+import { createAttemptLog, createStatusBoard, createSubscriptionRepo, openKv } from "./adapters/nats/subscription-repo";
+import { createPushTarget } from "./adapters/push/http-target";
 import { createRedis, redisReady } from "./adapters/redis/client";
 import { createRedisMetrics, type RedisMetrics } from "./adapters/redis/metrics";
 import type { Config } from "./config";
 import { createEventsService, type EventsService } from "./core/bus/events";
+import { createSubscriptionService, type SubscriptionService } from "./core/delivery/service";
 import { checkHealth, type Health } from "./core/health";
+import { createLiveService, type LiveService } from "./core/stream/live";
 import { createLogger, type Logger } from "./log";
 
 /**
@@ -21,7 +28,10 @@ export interface Container {
   readonly redis: Redis;
   readonly store: NatsEventStore;
   readonly events: EventsService;
+  /** Live views (`GET /api/stream`); `stop()` ends the open ones. */
+  readonly live: LiveService;
   readonly metrics: RedisMetrics;
+  readonly subscriptions: SubscriptionService;
   /** Largest event accepted, in stored bytes: MAX_EVENT_BYTES capped by the server's max_payload. */
   readonly maxEventBytes: number;
   health(): Promise<Health>;
@@ -90,11 +100,56 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       subjectPrefix: config.SUBJECT_PREFIX,
       defaultTenant: config.DEFAULT_TENANT,
     });
+    const live = createLiveService({
+      source: createNatsLiveSource({
+        js,
+        jsm,
+        stream: config.STREAM_NAME,
+        subjectPrefix: config.SUBJECT_PREFIX,
+        defaultTenant: config.DEFAULT_TENANT,
+        connected: () => running && nats.connected(),
+        log: (msg, extra) => log.warn(extra ?? {}, msg),
+      }),
+      subjectPrefix: config.SUBJECT_PREFIX,
+    });
+
+    const [subsKv, attemptsKv, statusKv] = await Promise.all([
+      openKv(js, `${config.STREAM_NAME}_SUBS`, { history: 5 }),
+      openKv(js, `${config.STREAM_NAME}_ATTEMPTS`, { ttlMs: config.MAX_AGE * 1000 }),
+      openKv(js, `${config.STREAM_NAME}_STATUS`, { ttlMs: 30_000 }),
+    ]);
+    const [major, minor] = nats.serverVersion();
+    const subscriptions = createSubscriptionService({
+      repo: createSubscriptionRepo(subsKv),
+      consumers: createConsumerAdmin({
+        js,
+        jsm,
+        stream: config.STREAM_NAME,
+        subjectPrefix: config.SUBJECT_PREFIX,
+        defaultTenant: config.DEFAULT_TENANT,
+        multiFilter: major > 2 || (major === 2 && minor >= 10),
+        log: (msg, extra) => log.warn(extra ?? {}, msg),
+      }),
+      deadLetters: createDeadLetterSink({ js, subjectPrefix: config.SUBJECT_PREFIX, timeoutMs: config.PUBLISH_TIMEOUT_MS }),
+      attempts: createAttemptLog(attemptsKv),
+      status: createStatusBoard(statusKv),
+      pushTarget: (sub) =>
+        createPushTarget({
+          url: sub.target.type === "push" ? sub.target.url : "",
+          timeoutMs: sub.target.type === "push" ? sub.target.timeoutMs : 10_000,
+          maxInFlight: sub.maxInFlight,
+        }),
+      defaultMaxAttempts: config.MAX_DELIVER_ATTEMPTS,
+      log: (level, msg, extra) => log[level](extra ?? {}, msg),
+    });
+    await subscriptions.start();
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         running = false;
+        await live.stop(); // open SSE responses end now, not after the HTTP grace period
+        await subscriptions.stop();
         await store.settle();
         await metrics.stop().catch(() => {});
         await nats.nc.drain().catch(() => {});
@@ -111,7 +166,9 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       redis,
       store,
       events,
+      live,
       metrics,
+      subscriptions,
       maxEventBytes,
       running: () => running,
       stop,

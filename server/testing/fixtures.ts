@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { Redis } from "ioredis";
@@ -6,6 +8,7 @@ import { type Config, loadConfig } from "../config";
 import { type Container, createContainer } from "../container";
 import { createLogger } from "../log";
 import { createHttpServer, type HttpServer } from "../transport/http/server";
+import type { WsOptions } from "../transport/ws/gateway";
 
 /**
  * Test fixtures against the real NATS and Redis. Every run gets its own stream names, subject
@@ -39,19 +42,60 @@ export interface TestApp {
   container: Container;
   http: HttpServer;
   url: string;
+  /** The `/api/ws` endpoint. */
+  wsUrl: string;
+  /**
+   * Destroys the server side of every `/api/ws` connection (as a crashed proxy or a network cut would),
+   * without a close frame. Returns how many were dropped.
+   */
+  dropWsClients(): number;
+  /** Bytes queued in this process for `/api/ws` sockets (not yet handed to the kernel). */
+  wsBufferedBytes(): number;
   stop(): Promise<void>;
 }
 
+/** Remembers the sockets upgraded on `/api/ws`, so a test can cut them from the server side. */
+function trackWsSockets(server: Server): { dropAll(): number; buffered(): number } {
+  const sockets = new Set<Duplex>();
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
+    if ((req.url ?? "").split("?")[0] !== "/api/ws") return;
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  return {
+    dropAll() {
+      const n = sockets.size;
+      for (const s of sockets) s.destroy();
+      sockets.clear();
+      return n;
+    },
+    buffered() {
+      let n = 0;
+      for (const s of sockets) n += s.writableLength;
+      return n;
+    },
+  };
+}
+
+export interface TestAppOptions {
+  /** WebSocket gateway options (e.g. a small `maxBufferedBytes` for slow-client tests). */
+  ws?: WsOptions;
+}
+
 /** Container + HTTP API (no Next) on a free port. */
-export async function startTestApp(config: Config = testConfig()): Promise<TestApp> {
+export async function startTestApp(config: Config = testConfig(), opts: TestAppOptions = {}): Promise<TestApp> {
   const container = await createContainer(config, { logger: createLogger(config.LOG_LEVEL) });
-  const http = createHttpServer(container);
+  const http = createHttpServer(container, undefined, opts.ws ? { ws: opts.ws } : {});
+  const sockets = trackWsSockets(http.server);
   const port = await http.listen(0, "127.0.0.1");
   return {
     config,
     container,
     http,
     url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/api/ws`,
+    dropWsClients: () => sockets.dropAll(),
+    wsBufferedBytes: () => sockets.buffered(),
     async stop() {
       await http.close(2000);
       await container.stop();
@@ -64,7 +108,9 @@ export async function cleanup(config: Config): Promise<void> {
   const nc = await connect({ servers: config.NATS_URL });
   try {
     const jsm = await jetstreamManager(nc);
-    for (const name of [config.STREAM_NAME, config.DEAD_LETTER_STREAM]) await jsm.streams.delete(name).catch(() => {});
+    const names = [config.STREAM_NAME, config.DEAD_LETTER_STREAM];
+    for await (const name of jsm.streams.names()) if (name.startsWith(`KV_${config.STREAM_NAME}_`)) names.push(name);
+    for (const name of names) await jsm.streams.delete(name).catch(() => {});
   } finally {
     await nc.close();
   }

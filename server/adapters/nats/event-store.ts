@@ -36,6 +36,41 @@ export function headerReader(h: MsgHdrs | undefined): HeaderReader | undefined {
   };
 }
 
+type DecodeContext = { subjectPrefix: string; defaultTenant: string; log: (msg: string, extra?: object) => void };
+
+/** A stored message as an event with its position (tenant from the subject), or the problems that make it no CloudEvent. */
+export function decodeStored(
+  o: DecodeContext,
+  seq: number,
+  subject: string,
+  time: Date,
+  h: MsgHdrs | undefined,
+  data: Uint8Array,
+): { ok: true; stored: StoredEvent } | { ok: false; problems: string } {
+  const decoded = decodeNats(headerReader(h), data);
+  if (!decoded.ok) return { ok: false, problems: decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; ") };
+  const parsed = parseEventSubject(o.subjectPrefix, subject);
+  return {
+    ok: true,
+    stored: { seq, storedAt: time.toISOString(), tenant: parsed?.tenant ?? o.defaultTenant, subject, event: decoded.event },
+  };
+}
+
+/** As `decodeStored`, for readers that skip (and log) messages that are not CloudEvents. */
+export function toStored(
+  o: DecodeContext,
+  seq: number,
+  subject: string,
+  time: Date,
+  h: MsgHdrs | undefined,
+  data: Uint8Array,
+): StoredEvent | undefined {
+  const r = decodeStored(o, seq, subject, time, h, data);
+  if (r.ok) return r.stored;
+  o.log("skipping a stored message that is not a valid CloudEvent", { seq, subject, problems: r.problems });
+  return undefined;
+}
+
 export interface NatsEventStore extends EventStore {
   /** Resolves once every append under way has settled (for graceful shutdown). */
   settle(): Promise<void>;
@@ -87,20 +122,10 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     });
   }
 
-  function toStored(seq: number, subject: string, time: Date, h: MsgHdrs | undefined, data: Uint8Array): StoredEvent | undefined {
-    const decoded = decodeNats(headerReader(h), data);
-    if (!decoded.ok) {
-      o.log("skipping a stored message that is not a valid CloudEvent", { seq, subject, problems: decoded.problems });
-      return undefined;
-    }
-    const parsed = parseEventSubject(o.subjectPrefix, subject);
-    return { seq, storedAt: time.toISOString(), tenant: parsed?.tenant ?? o.defaultTenant, subject, event: decoded.event };
-  }
-
   async function get(seq: number): Promise<StoredEvent | undefined> {
     try {
       const m = await o.jsm.streams.getMessage(o.stream, { seq });
-      return m ? toStored(m.seq, m.subject, m.time, m.header, m.data) : undefined;
+      return m ? toStored(o, m.seq, m.subject, m.time, m.header, m.data) : undefined;
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === 10037) return undefined;
       throw unavailable(e, "Could not read from NATS JetStream");
@@ -141,7 +166,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
             remaining = 0;
             break outer;
           }
-          const e = toStored(m.seq, m.subject, m.time, m.headers, m.data);
+          const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
           if (e && (!q.accept || q.accept(e))) items.push(e);
           nextSeq = m.seq + 1;
           if (items.length >= q.limit || remaining === 0 || scanned >= q.scanLimit) {

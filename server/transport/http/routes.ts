@@ -5,8 +5,10 @@ import { typePatternRule } from "../../core/bus/subjects";
 import { decodeHttpRequest, detectMode } from "../../core/cloudevents/http";
 import { toJson } from "../../core/cloudevents/json";
 import { checkTimestamp, checkUriReference } from "../../core/cloudevents/types";
+import { createStreamHandler } from "../sse/stream";
 import { readBody, sendJson, validation } from "./io";
 import type { Route, RouteRequest } from "./router";
+import { subscriptionRoutes } from "./subscription-routes";
 
 /**
  * Every HTTP route of the API, in one table: the router, the docs and the tenant-isolation test
@@ -148,10 +150,12 @@ async function health({ res, c }: RouteRequest): Promise<void> {
 }
 
 export const routes: readonly Route[] = [
+  ...subscriptionRoutes,
   { method: "POST", path: "/api/events", handler: publishEvents },
   { method: "POST", path: "/api/events/publish", handler: publishSimple },
   { method: "GET", path: "/api/events", handler: history },
   { method: "GET", path: "/api/events/:seq", handler: getEvent },
+  { method: "GET", path: "/api/stream", handler: createStreamHandler() },
   { method: "GET", path: "/api/health", public: true, handler: health },
   {
     method: "GET",

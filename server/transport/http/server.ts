@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { AppError } from "../../../lib/errors";
 import type { Container } from "../../container";
+import { attachWebSocket, type WsOptions } from "../ws/gateway";
 import { sendError } from "./io";
 import { createRouter } from "./router";
 import { routes } from "./routes";
@@ -14,6 +15,8 @@ export type FallbackHandler = (req: IncomingMessage, res: ServerResponse) => Pro
 
 export interface HttpServer {
   server: Server;
+  /** Connected WebSocket clients. */
+  wsClients(): number;
   listen(port: number, host: string): Promise<number>;
   /** Stops taking requests and waits (up to `graceMs`) for those under way. Safe to call twice. */
   close(graceMs?: number): Promise<void>;
@@ -23,7 +26,7 @@ export interface HttpServer {
  * The HTTP server: the API is served here directly (ahead of Next's router, so the hot routes and
  * the streaming routes pay nothing for it); every other path goes to `fallback` (Next).
  */
-export function createHttpServer(c: Container, fallback?: FallbackHandler): HttpServer {
+export function createHttpServer(c: Container, fallback?: FallbackHandler, opts: { ws?: WsOptions } = {}): HttpServer {
   const api = createRouter(routes, isApiPath);
   let closing = false;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
@@ -36,9 +39,11 @@ export function createHttpServer(c: Container, fallback?: FallbackHandler): Http
       })
       .catch((e) => sendError(res, e, (err) => c.log.error({ err }, "request failed")));
   });
+  const ws = attachWebSocket(server, c, opts.ws);
   let closed: Promise<void> | undefined;
   return {
     server,
+    wsClients: ws.clients,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -51,6 +56,9 @@ export function createHttpServer(c: Container, fallback?: FallbackHandler): Http
     close(graceMs = 10_000) {
       closed ??= new Promise<void>((resolve) => {
         closing = true;
+        // SSE responses never finish by themselves: end them now instead of waiting out `graceMs`
+        void c.live.stop();
+        ws.close();
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
         // keep-alive connections become idle as their last answer goes out: close them then

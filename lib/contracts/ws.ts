@@ -1,0 +1,60 @@
+import { z } from "zod";
+import { attributeFilterSchema } from "./subscriptions";
+
+/**
+ * WebSocket frames on `/api/ws` (JSON text frames). See docs/api.md "WebSocket".
+ */
+
+const id = z.string().min(1).max(200);
+
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  z
+    .object({
+      type: z.literal("subscribe"),
+      /** A durable subscription's id (websocket or internal target) … */
+      subscription: z.string().min(1).max(100).optional(),
+      /** … or an ad-hoc filter: a temporary subscription that ends with the connection. */
+      filter: z
+        .object({
+          tenant: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -")
+            .optional(),
+          types: z.array(z.string().min(1).max(256)).max(20).optional(),
+          filters: z.array(attributeFilterSchema).max(50).optional(),
+          startAt: z.enum(["new", "all"]).optional(),
+        })
+        .strict()
+        .optional(),
+      /** Most unacknowledged events this connection holds for this subscription. @default 10 */
+      maxInFlight: z.number().int().min(1).max(1000).optional(),
+    })
+    .strict()
+    .refine((f) => (f.subscription === undefined) !== (f.filter === undefined), "give either subscription or filter"),
+  z.object({ type: z.literal("unsubscribe"), subscription: z.string().min(1).max(100) }).strict(),
+  z.object({ type: z.literal("ack"), deliveryId: id }).strict(),
+  z.object({ type: z.literal("nack"), deliveryId: id, delayMs: z.number().int().min(0).max(86_400_000).optional() }).strict(),
+  z.object({ type: z.literal("reject"), deliveryId: id, reason: z.string().max(2000).optional() }).strict(),
+  z.object({ type: z.literal("ping") }).strict(),
+  z.object({ type: z.literal("pong") }).strict(),
+]);
+
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+export type ServerFrame =
+  | { type: "subscribed"; subscription: string; adHoc: boolean }
+  | { type: "unsubscribed"; subscription: string }
+  | {
+      type: "event";
+      subscription: string;
+      deliveryId: string;
+      attempt: number;
+      seq: number;
+      tenant: string;
+      replayId?: string;
+      event: Record<string, unknown>;
+    }
+  | { type: "error"; code: string; message: string; details?: { field: string; rule: string }[] }
+  | { type: "overflow"; pending: number; bufferedBytes: number }
+  | { type: "ping"; at: string }
+  | { type: "pong"; at: string };

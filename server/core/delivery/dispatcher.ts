@@ -1,0 +1,331 @@
+import { retryDelayMs } from "./backoff";
+import { CircuitBreaker, type CircuitState } from "./breaker";
+import { matchesFilters, matchesTypes } from "./filters";
+import type {
+  AttemptError,
+  AttemptLog,
+  DeadLetterRecord,
+  DeadLetterSink,
+  Delivery,
+  DeliveryOutcome,
+  DeliverySource,
+  Subscription,
+  Target,
+  UndecodableDelivery,
+} from "./ports";
+
+export interface DispatcherDeps {
+  source: DeliverySource;
+  target: Target;
+  deadLetters: DeadLetterSink;
+  attempts: AttemptLog;
+  log: (level: "info" | "warn" | "error", msg: string, extra?: object) => void;
+  /** Called for each settled delivery (for metrics and the processing status). */
+  observe?: (e: DeliveryObservation) => void;
+  now?: () => number;
+  random?: () => number;
+  /** How long one pull waits for messages. @default 1000 */
+  pullExpiresMs?: number;
+}
+
+export type DeliveryObservation =
+  | { kind: "delivered"; d: Delivery; latencyMs: number }
+  | { kind: "failed"; d: Delivery; error: AttemptError; willRetry: boolean }
+  | { kind: "dead-lettered"; seq: number; reason: DeadLetterRecord["reason"] }
+  | { kind: "skipped"; d: Delivery };
+
+export interface DispatcherStats {
+  delivered: number;
+  skipped: number;
+  failed: number;
+  deadLettered: number;
+  inFlight: number;
+  circuit: CircuitState;
+  lastError: { message: string; status?: number; at: string } | null;
+}
+
+const DLQ_RETRY_MS = 5000;
+/** Deliveries beyond maxAttempts without any recorded answer before an event is called undeliverable. */
+const RUNAWAY_DELIVERIES = 20;
+
+/**
+ * Delivers one subscription's events in this process: pulls only as many as the target can take
+ * (and the circuit allows), skips events the attribute filters reject (acknowledged, not counted),
+ * acknowledges successes, retries failures with backoff (a delayed nak), and dead-letters after
+ * the last attempt — terminating the original only once the dead-letter write is acknowledged.
+ */
+export class Dispatcher {
+  private sub: Subscription;
+  private readonly breaker: CircuitBreaker;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private inFlight = new Set<Promise<void>>();
+  private wake: (() => void) | undefined;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly heartbeat: ReturnType<typeof setInterval>;
+  private readonly working = new Set<Delivery>();
+  private unlisten: (() => void) | undefined;
+  readonly stats: DispatcherStats = {
+    delivered: 0,
+    skipped: 0,
+    failed: 0,
+    deadLettered: 0,
+    inFlight: 0,
+    circuit: "closed",
+    lastError: null,
+  };
+
+  constructor(
+    sub: Subscription,
+    private readonly deps: DispatcherDeps,
+  ) {
+    this.sub = sub;
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+    this.breaker = new CircuitBreaker(sub.circuit, this.now);
+    // long deliveries tell JetStream they are still being worked on, so they are not redelivered meanwhile
+    this.heartbeat = setInterval(
+      () => {
+        for (const d of this.working) d.working();
+      },
+      Math.max(500, Math.floor(sub.retry.ackWaitMs / 3)),
+    );
+    this.heartbeat.unref();
+  }
+
+  private get pullExpiresMs(): number {
+    return this.deps.pullExpiresMs ?? 1000;
+  }
+
+  /**
+   * Delay for events handed back without an attempt. Longer than a pull lives, so a handed-back
+   * event is not sent straight back to the pull it came from.
+   */
+  private get handbackMs(): number {
+    return this.pullExpiresMs + 250;
+  }
+
+  get circuit(): CircuitState {
+    return this.breaker.state;
+  }
+
+  /** Applies a changed definition (filters, retry, limits) without restarting the pull. */
+  update(sub: Subscription): void {
+    this.sub = sub;
+    this.poke();
+  }
+
+  start(): void {
+    console.log(performance.now().toFixed(0), "DBG start", this.sub.id);
+    if (this.running) return;
+    this.running = true;
+    this.unlisten = this.deps.target.onCapacity(() => this.poke());
+    this.loop = this.run().catch((e) =>
+      this.deps.log("error", "dispatcher stopped on an error", { subscription: this.sub.id, err: String(e) }),
+    );
+  }
+
+  /** Stops pulling and waits (up to `graceMs`) for deliveries under way. */
+  async stop(graceMs = 10_000): Promise<void> {
+    console.log(performance.now().toFixed(0), "DBG stop", this.sub.id);
+    if (!this.running) return;
+    this.running = false;
+    this.unlisten?.();
+    this.deps.source.stop();
+    this.poke();
+    await this.loop;
+    const settle = Promise.allSettled([...this.inFlight]);
+    await Promise.race([settle, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    clearInterval(this.heartbeat);
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = undefined;
+        resolve();
+      }, ms);
+      t.unref();
+      this.wake = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = Math.min(this.sub.maxInFlight - this.inFlight.size, this.deps.target.capacity());
+      const allowed = this.breaker.allowance(Math.max(0, free));
+      this.stats.circuit = this.breaker.state;
+      if (allowed <= 0) {
+        const probeIn = this.breaker.msUntilProbe();
+        await this.sleep(probeIn > 0 ? probeIn : 1000);
+        continue;
+      }
+      try {
+        const leftover = () => Math.max(this.breaker.msUntilProbe(), this.handbackMs);
+        for await (const d of this.deps.source.pull(allowed, this.pullExpiresMs, leftover)) {
+          console.log(performance.now().toFixed(0), "DBG got", d.seq, d.attempt);
+          this.track(d);
+          // an opening circuit ends the pull at once, so no more attempts are spent while it is open
+          if (!this.running || this.breaker.state !== "closed") break;
+        }
+      } catch (e) {
+        if (!this.running) break;
+        this.deps.log("warn", "pull failed; retrying", { subscription: this.sub.id, err: String(e) });
+        await this.sleep(1000);
+      }
+    }
+  }
+
+  private track(d: Delivery | UndecodableDelivery): void {
+    const p = ("undecodable" in d ? this.poison(d) : this.handle(d)).catch((e) =>
+      this.deps.log("error", "delivery handling failed", { subscription: this.sub.id, seq: d.seq, err: String(e) }),
+    );
+    this.inFlight.add(p);
+    this.stats.inFlight = this.inFlight.size;
+    void p.finally(() => {
+      this.inFlight.delete(p);
+      this.stats.inFlight = this.inFlight.size;
+      this.poke();
+    });
+  }
+
+  private async handle(delivered: Delivery): Promise<void> {
+    const sub = this.sub;
+    if (!matchesTypes(delivered.event.type, sub.types) || !matchesFilters(delivered.event, sub.filters)) {
+      delivered.ack();
+      this.stats.skipped++;
+      this.deps.observe?.({ kind: "skipped", d: delivered });
+      return;
+    }
+    // Attempts are the failures on record + 1: JetStream's delivery count also counts hand-backs
+    // (pause, an open circuit, a member that left), which are not attempts.
+    const deliveryCount = delivered.attempt;
+    const history = deliveryCount > 1 ? await this.deps.attempts.get(sub.id, delivered.seq).catch(() => []) : [];
+    const d: Delivery = { ...delivered, attempt: history.length + 1 };
+    if (d.attempt > sub.retry.maxAttempts) {
+      // the last attempt failed but its dead-letter write did not happen (e.g. a crash)
+      await this.deadLetter(d, "max-attempts", history);
+      return;
+    }
+    if (deliveryCount > sub.retry.maxAttempts + RUNAWAY_DELIVERIES) {
+      // it keeps coming back without an answer (e.g. it crashes its handler's process)
+      await this.deadLetter(d, "undeliverable", [
+        ...history,
+        this.error(d.attempt, `delivered ${deliveryCount} times without an answer`),
+      ]);
+      return;
+    }
+    if (this.breaker.allowance(1) === 0) {
+      d.nak(Math.max(this.breaker.msUntilProbe(), this.handbackMs)); // arrived as the circuit opened: wait for it
+      return;
+    }
+    this.breaker.started();
+    const started = this.now();
+    this.working.add(d);
+    let outcome: DeliveryOutcome;
+    try {
+      outcome = await this.deps.target.deliver(d);
+    } catch (e) {
+      outcome = { ok: false, message: e instanceof Error ? e.message : String(e), retryable: true };
+    } finally {
+      this.working.delete(d);
+    }
+    if (outcome.ok) {
+      d.ack();
+      this.breaker.success();
+      this.stats.delivered++;
+      this.stats.circuit = this.breaker.state;
+      this.deps.observe?.({ kind: "delivered", d, latencyMs: this.now() - started });
+      if (d.attempt > 1) await this.deps.attempts.clear(sub.id, d.seq).catch(() => {});
+      return;
+    }
+    console.log(performance.now().toFixed(0), "DBG outcome", d.seq, d.attempt, JSON.stringify(outcome));
+    if ("gone" in outcome) {
+      d.nak(this.handbackMs); // the member left; another one takes it
+      return;
+    }
+    this.breaker.failure();
+    this.stats.circuit = this.breaker.state;
+    this.stats.failed++;
+    const err = this.error(d.attempt, outcome.message, outcome.status);
+    this.stats.lastError = { message: err.message, at: err.at, ...(err.status !== undefined ? { status: err.status } : {}) };
+    const failures = await this.deps.attempts.record(sub.id, d.seq, err).catch(() => [...history, err]);
+    const last = d.attempt >= sub.retry.maxAttempts;
+    this.deps.observe?.({ kind: "failed", d, error: err, willRetry: outcome.retryable && !last });
+    if (!outcome.retryable) {
+      await this.deadLetter(d, "rejected", failures);
+    } else if (last) {
+      await this.deadLetter(d, "max-attempts", failures);
+    } else {
+      d.nak(outcome.delayMs ?? retryDelayMs(sub.retry, d.attempt, this.random, outcome.retryAfterMs));
+    }
+  }
+
+  private error(attempt: number, message: string, status?: number): AttemptError {
+    return {
+      attempt,
+      at: new Date(this.now()).toISOString(),
+      message: message.slice(0, 2000),
+      ...(status !== undefined ? { status } : {}),
+    };
+  }
+
+  private async deadLetter(d: Delivery, reason: DeadLetterRecord["reason"], attempts: AttemptError[]): Promise<void> {
+    const sorted = [...attempts].sort((a, b) => a.attempt - b.attempt);
+    console.log(performance.now().toFixed(0), "DBG deadletter", d.seq, d.attempt, reason);
+    const record: DeadLetterRecord = {
+      subscription: this.sub.id,
+      tenant: d.tenant,
+      reason,
+      attempts: sorted,
+      firstFailedAt: sorted[0]?.at ?? new Date(this.now()).toISOString(),
+      lastFailedAt: sorted[sorted.length - 1]?.at ?? new Date(this.now()).toISOString(),
+      originalSeq: d.seq,
+      originalSubject: d.subject,
+    };
+    try {
+      await this.deps.deadLetters.write(d.event, record);
+    } catch (e) {
+      // not written: the event stays in the stream and comes back
+      this.deps.log("warn", "dead-letter write failed; will retry", { subscription: this.sub.id, seq: d.seq, err: String(e) });
+      d.nak(DLQ_RETRY_MS);
+      return;
+    }
+    d.term();
+    this.stats.deadLettered++;
+    this.deps.observe?.({ kind: "dead-lettered", seq: d.seq, reason });
+    await this.deps.attempts.clear(this.sub.id, d.seq).catch(() => {});
+  }
+
+  private async poison(d: UndecodableDelivery): Promise<void> {
+    const at = new Date(this.now()).toISOString();
+    const record: DeadLetterRecord = {
+      subscription: this.sub.id,
+      tenant: "",
+      reason: "poison",
+      attempts: [{ attempt: d.attempt, at, message: `not a valid CloudEvent: ${d.problems}` }],
+      firstFailedAt: at,
+      lastFailedAt: at,
+      originalSeq: d.seq,
+      originalSubject: d.subject,
+    };
+    try {
+      await this.deps.deadLetters.write(d.raw, record);
+      d.term();
+      this.stats.deadLettered++;
+      this.deps.observe?.({ kind: "dead-lettered", seq: d.seq, reason: "poison" });
+    } catch {
+      d.nak(DLQ_RETRY_MS);
+    }
+  }
+}

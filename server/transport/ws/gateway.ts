@@ -1,0 +1,260 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, Server } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocket, WebSocketServer } from "ws";
+import { clientFrameSchema, type ServerFrame } from "../../../lib/contracts/ws";
+import { AppError, isAppError } from "../../../lib/errors";
+import type { Container } from "../../container";
+import { toJson } from "../../core/cloudevents/json";
+import type { Ctx } from "../../core/context";
+import type { Member } from "../../core/delivery/members";
+import type { Delivery, DeliveryOutcome } from "../../core/delivery/ports";
+import { requestCtx, zodDetails } from "../http/io";
+
+export interface WsOptions {
+  /** Bytes waiting in a client's socket before it is called slow and disconnected. @default 1 MiB */
+  maxBufferedBytes?: number;
+  /** Server ping interval. @default 15000 */
+  heartbeatMs?: number;
+  /** Largest client frame. @default 64 KiB */
+  maxFrameBytes?: number;
+}
+
+interface Pending {
+  resolve: (o: DeliveryOutcome) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * `/api/ws`: services subscribe to durable subscriptions (or an ad-hoc filter), receive events with a
+ * delivery id and attempt, and answer ack / nack (with delay) / reject. Each connection is a member
+ * of the subscriptions it joined; its unacknowledged events go back to the others when it leaves.
+ */
+export function attachWebSocket(
+  server: Server,
+  c: Container,
+  opts: WsOptions = {},
+  fallback?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+) {
+  const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
+  const connections = new Set<WebSocket>();
+
+  server.on("upgrade", (req, socket, head) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (path === "/api/ws") {
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        connections.add(ws);
+        ws.on("close", () => connections.delete(ws));
+        serve(ws, requestCtx(req));
+      });
+    } else if (fallback) fallback(req, socket, head);
+    else socket.destroy();
+  });
+
+  function serve(ws: WebSocket, ctx: Ctx): void {
+    const connId = randomBytes(4).toString("hex");
+    const pending = new Map<string, Pending>();
+    const joined = new Map<string, { leave: () => void; adHoc: boolean }>();
+    let closed = false;
+
+    const send = (f: ServerFrame): void => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(JSON.stringify(f));
+      if (ws.bufferedAmount > maxBuffered) {
+        // slow consumer: tell it, then drop it; its unacknowledged events are redelivered to others
+        ws.send(
+          JSON.stringify({ type: "overflow", pending: pending.size, bufferedBytes: ws.bufferedAmount } satisfies ServerFrame),
+        );
+        console.log(performance.now().toFixed(0), "DBG overflow terminate");
+        ws.terminate();
+      }
+    };
+    const fail = (e: unknown) => {
+      const err = isAppError(e) ? e : new AppError("INTERNAL", "Internal error", { cause: e });
+      if (err.code === "INTERNAL") c.log.error({ err: e }, "websocket request failed");
+      send({ type: "error", code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+    };
+
+    const heartbeat = setInterval(() => send({ type: "ping", at: new Date().toISOString() }), opts.heartbeatMs ?? 15_000);
+    heartbeat.unref();
+
+    function member(subscription: string, maxInFlight: number, ackWaitMs: number): Member {
+      let mine = 0;
+      return {
+        id: `ws_${connId}_${subscription}`,
+        capacity: () => (closed ? 0 : maxInFlight - mine),
+        deliver(d: Delivery) {
+          if (closed) return Promise.resolve({ ok: false, gone: true } as const);
+          mine++;
+          return new Promise<DeliveryOutcome>((resolve) => {
+            const timer = setTimeout(
+              () => settle(d.deliveryId, { ok: false, retryable: true, message: `not acknowledged within ${ackWaitMs} ms` }),
+              ackWaitMs,
+            );
+            timer.unref();
+            pending.set(d.deliveryId, {
+              timer,
+              resolve: (o) => {
+                mine--;
+                resolve(o);
+                c.subscriptions.pool(subscription)?.notify();
+              },
+            });
+            send({
+              type: "event",
+              subscription,
+              deliveryId: d.deliveryId,
+              attempt: d.attempt,
+              seq: d.seq,
+              tenant: d.tenant,
+              ...(d.replayId ? { replayId: d.replayId } : {}),
+              event: toJson(d.event),
+            });
+          });
+        },
+      };
+    }
+
+    function settle(deliveryId: string, outcome: DeliveryOutcome): boolean {
+      const p = pending.get(deliveryId);
+      if (!p) return false;
+      pending.delete(deliveryId);
+      clearTimeout(p.timer);
+      p.resolve(outcome);
+      return true;
+    }
+
+    async function subscribe(f: Extract<ReturnType<typeof clientFrameSchema.parse>, { type: "subscribe" }>): Promise<void> {
+      const maxInFlight = f.maxInFlight ?? 10;
+      let id = f.subscription;
+      let adHoc = false;
+      if (f.filter) {
+        adHoc = true;
+        const sub = await c.subscriptions.create({
+          ctx,
+          input: {
+            name: `ws-adhoc-${connId}-${randomBytes(3).toString("hex")}`,
+            ...(f.filter.tenant !== undefined ? { tenant: f.filter.tenant } : {}),
+            ...(f.filter.types !== undefined ? { types: f.filter.types } : {}),
+            ...(f.filter.filters !== undefined ? { filters: f.filter.filters } : {}),
+            target: { type: "websocket" },
+            startAt: { type: f.filter.startAt ?? "new" },
+            maxInFlight,
+          },
+        });
+        id = sub.id;
+      }
+      const subId = id as string;
+      if (joined.has(subId))
+        throw new AppError("CONFLICT", `Already subscribed to ${subId}`, {
+          details: [{ field: "subscription", rule: "must not be joined twice" }],
+        });
+      const sub = await c.subscriptions.get({ ctx, input: { id: subId } });
+      if (sub.target.type !== "websocket" && sub.target.type !== "internal") {
+        throw new AppError("CONFLICT", `Subscription ${subId} delivers by HTTP push`, {
+          details: [{ field: "subscription", rule: "must have a websocket target" }],
+        });
+      }
+      const leave = await c.subscriptions.attach({
+        ctx,
+        input: { id: subId, member: member(subId, maxInFlight, sub.retry.ackWaitMs) },
+      });
+      if (closed) {
+        leave();
+        return;
+      }
+      joined.set(subId, { leave, adHoc });
+      send({ type: "subscribed", subscription: subId, adHoc });
+    }
+
+    function leave(subId: string): void {
+      const j = joined.get(subId);
+      if (!j) return;
+      joined.delete(subId);
+      j.leave();
+      if (j.adHoc) void c.subscriptions.remove({ ctx, input: { id: subId } }).catch(() => {});
+    }
+
+    ws.on("message", (raw, isBinary) => {
+      let frame: ReturnType<typeof clientFrameSchema.parse>;
+      try {
+        if (isBinary)
+          throw new AppError("VALIDATION", "Frames are JSON text", {
+            details: [{ field: "frame", rule: "must be a text frame" }],
+          });
+        const parsed = clientFrameSchema.safeParse(JSON.parse(raw.toString()));
+        if (!parsed.success) throw new AppError("VALIDATION", "Invalid frame", { details: zodDetails(parsed.error) });
+        frame = parsed.data;
+      } catch (e) {
+        fail(
+          e instanceof SyntaxError
+            ? new AppError("VALIDATION", "Frames are JSON", { details: [{ field: "frame", rule: "must be valid JSON" }] })
+            : e,
+        );
+        return;
+      }
+      switch (frame.type) {
+        case "subscribe":
+          subscribe(frame).catch(fail);
+          return;
+        case "unsubscribe":
+          leave(frame.subscription);
+          send({ type: "unsubscribed", subscription: frame.subscription });
+          return;
+        case "ack":
+          if (!settle(frame.deliveryId, { ok: true })) fail(unknownDelivery(frame.deliveryId));
+          return;
+        case "nack":
+          if (
+            !settle(frame.deliveryId, {
+              ok: false,
+              retryable: true,
+              message: "nacked by the client",
+              ...(frame.delayMs !== undefined ? { delayMs: frame.delayMs } : {}),
+            })
+          )
+            fail(unknownDelivery(frame.deliveryId));
+          return;
+        case "reject":
+          if (
+            !settle(frame.deliveryId, {
+              ok: false,
+              retryable: false,
+              message: `rejected by the client${frame.reason ? `: ${frame.reason}` : ""}`,
+            })
+          )
+            fail(unknownDelivery(frame.deliveryId));
+          return;
+        case "ping":
+          send({ type: "pong", at: new Date().toISOString() });
+          return;
+        case "pong":
+          return;
+      }
+    });
+
+    ws.on("close", () => {
+      console.log(performance.now().toFixed(0), "DBG ws close", pending.size);
+      closed = true;
+      clearInterval(heartbeat);
+      for (const id of [...pending.keys()]) settle(id, { ok: false, gone: true });
+      for (const id of [...joined.keys()]) leave(id);
+    });
+    ws.on("error", () => ws.terminate());
+  }
+
+  return {
+    clients: () => connections.size,
+    close() {
+      for (const ws of connections) ws.close(1001, "server shutting down");
+      wss.close();
+    },
+  };
+}
+
+function unknownDelivery(id: string): AppError {
+  return new AppError("NOT_FOUND", `No delivery ${id} is waiting for an answer on this connection`, {
+    details: [{ field: "deliveryId", rule: "must be a delivery sent on this connection and not yet answered" }],
+  });
+}
