@@ -22,7 +22,15 @@ type PascalCase<S extends string> = S extends `${infer H}_${infer T}` ? `${Capit
 type MethodName<T extends string> = T extends `com.anumate.${infer D}.${infer V}`
   ? `publish${Capitalize<D>}${PascalCase<V>}`
   : never;
-type TypesOf<S extends Service> = Extract<(typeof catalog)[number], { service: S }>["type"];
+/** Each service publishes the events of one domain. */
+type DomainOf<S extends Service> = S extends "capsule-registry"
+  ? "capsule"
+  : S extends "policy"
+    ? "policy"
+    : S extends "orchestrator"
+      ? "execution"
+      : "approval";
+type TypesOf<S extends Service> = Extract<EventType, `com.anumate.${DomainOf<S>}.${string}`>;
 
 /** Typed publishers of one service, e.g. `publishCapsuleCreated(data, context)`. */
 export type ServicePublisher<S extends Service> = {

@@ -117,7 +117,6 @@ export class Dispatcher {
   }
 
   start(): void {
-    console.log(performance.now().toFixed(0), "DBG start", this.sub.id);
     if (this.running) return;
     this.running = true;
     this.unlisten = this.deps.target.onCapacity(() => this.poke());
@@ -128,7 +127,6 @@ export class Dispatcher {
 
   /** Stops pulling and waits (up to `graceMs`) for deliveries under way. */
   async stop(graceMs = 10_000): Promise<void> {
-    console.log(performance.now().toFixed(0), "DBG stop", this.sub.id);
     if (!this.running) return;
     this.running = false;
     this.unlisten?.();
@@ -173,7 +171,6 @@ export class Dispatcher {
       try {
         const leftover = () => Math.max(this.breaker.msUntilProbe(), this.handbackMs);
         for await (const d of this.deps.source.pull(allowed, this.pullExpiresMs, leftover)) {
-          console.log(performance.now().toFixed(0), "DBG got", d.seq, d.attempt);
           this.track(d);
           // an opening circuit ends the pull at once, so no more attempts are spent while it is open
           if (!this.running || this.breaker.state !== "closed") break;
@@ -210,7 +207,8 @@ export class Dispatcher {
     // Attempts are the failures on record + 1: JetStream's delivery count also counts hand-backs
     // (pause, an open circuit, a member that left), which are not attempts.
     const deliveryCount = delivered.attempt;
-    const history = deliveryCount > 1 ? await this.deps.attempts.get(sub.id, delivered.seq).catch(() => []) : [];
+    const [scope, key] = this.attemptKey(delivered);
+    const history = deliveryCount > 1 ? await this.deps.attempts.get(scope, key).catch(() => []) : [];
     const d: Delivery = { ...delivered, attempt: history.length + 1 };
     if (d.attempt > sub.retry.maxAttempts) {
       // the last attempt failed but its dead-letter write did not happen (e.g. a crash)
@@ -246,10 +244,9 @@ export class Dispatcher {
       this.stats.delivered++;
       this.stats.circuit = this.breaker.state;
       this.deps.observe?.({ kind: "delivered", d, latencyMs: this.now() - started });
-      if (d.attempt > 1) await this.deps.attempts.clear(sub.id, d.seq).catch(() => {});
+      if (d.attempt > 1) await this.deps.attempts.clear(...this.attemptKey(d)).catch(() => {});
       return;
     }
-    console.log(performance.now().toFixed(0), "DBG outcome", d.seq, d.attempt, JSON.stringify(outcome));
     if ("gone" in outcome) {
       d.nak(this.handbackMs); // the member left; another one takes it
       return;
@@ -259,7 +256,7 @@ export class Dispatcher {
     this.stats.failed++;
     const err = this.error(d.attempt, outcome.message, outcome.status);
     this.stats.lastError = { message: err.message, at: err.at, ...(err.status !== undefined ? { status: err.status } : {}) };
-    const failures = await this.deps.attempts.record(sub.id, d.seq, err).catch(() => [...history, err]);
+    const failures = await this.deps.attempts.record(scope, key, err).catch(() => [...history, err]);
     const last = d.attempt >= sub.retry.maxAttempts;
     this.deps.observe?.({ kind: "failed", d, error: err, willRetry: outcome.retryable && !last });
     if (!outcome.retryable) {
@@ -269,6 +266,12 @@ export class Dispatcher {
     } else {
       d.nak(outcome.delayMs ?? retryDelayMs(sub.retry, d.attempt, this.random, outcome.retryAfterMs));
     }
+  }
+
+  /** The attempt log's (scope, seq) for a delivery. */
+  private attemptKey(d: Delivery): [string, number] {
+    const k = d.attemptKey;
+    return k?.scope === "redelivery" ? [`${this.sub.id}_rd`, k.seq] : [this.sub.id, k?.seq ?? d.seq];
   }
 
   private error(attempt: number, message: string, status?: number): AttemptError {
@@ -282,7 +285,6 @@ export class Dispatcher {
 
   private async deadLetter(d: Delivery, reason: DeadLetterRecord["reason"], attempts: AttemptError[]): Promise<void> {
     const sorted = [...attempts].sort((a, b) => a.attempt - b.attempt);
-    console.log(performance.now().toFixed(0), "DBG deadletter", d.seq, d.attempt, reason);
     const record: DeadLetterRecord = {
       subscription: this.sub.id,
       tenant: d.tenant,
@@ -304,7 +306,7 @@ export class Dispatcher {
     d.term();
     this.stats.deadLettered++;
     this.deps.observe?.({ kind: "dead-lettered", seq: d.seq, reason });
-    await this.deps.attempts.clear(this.sub.id, d.seq).catch(() => {});
+    await this.deps.attempts.clear(...this.attemptKey(d)).catch(() => {});
   }
 
   private async poison(d: UndecodableDelivery): Promise<void> {

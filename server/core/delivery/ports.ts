@@ -20,6 +20,12 @@ export interface Delivery {
   readonly deliveryId: string;
   /** Set when the delivery comes from a replay. */
   readonly replayId?: string;
+  /**
+   * Where the attempt count of this delivery is kept: events of the event stream by their seq;
+   * replayed and requeued copies (redelivery stream) by their own seq under `<subscription>_rd`.
+   * @default { scope: subscription id, seq }
+   */
+  readonly attemptKey?: { scope: "stream" | "redelivery"; seq: number };
   ack(): void;
   /** Redeliver after `delayMs`. */
   nak(delayMs: number): void;
