@@ -33,6 +33,7 @@ const env = {
   API_HOST: "127.0.0.1",
   STREAM_NAME: `E2E_${id}_EVENTS`,
   DEAD_LETTER_STREAM: `E2E_${id}_DLQ`,
+  AUDIT_STREAM: `E2E_${id}_AUDIT`,
   SUBJECT_PREFIX: `e2e${id}`,
   REDIS_KEY_PREFIX: `e2e:${id}:`,
   LOG_LEVEL: "warn",

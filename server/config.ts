@@ -78,6 +78,11 @@ const envSchema = z.object({
   STREAM_REPLICAS: z.coerce.number().int("must be an integer").min(1, "must be 1 to 5").max(5, "must be 1 to 5").default(1),
   DUPLICATE_WINDOW: positiveInt(120),
   DEAD_LETTER_STREAM: streamName("ANUMATE_DEAD_LETTERS"),
+  AUDIT_STREAM: streamName("ANUMATE_AUDIT"),
+  /** How long audit records are kept, in seconds. @default 31536000 (a year) */
+  AUDIT_MAX_AGE: positiveInt(31_536_000),
+  /** Default rate cap of replays and bulk requeues, events per second. */
+  REPLAY_RATE: positiveInt(1000),
   MAX_DELIVER_ATTEMPTS: z.coerce
     .number()
     .int("must be an integer")
@@ -125,6 +130,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cfg.STREAM_NAME === cfg.DEAD_LETTER_STREAM) {
     problems.push({ variable: "DEAD_LETTER_STREAM", rule: "must differ from STREAM_NAME" });
+  }
+  if (cfg.AUDIT_STREAM === cfg.STREAM_NAME || cfg.AUDIT_STREAM === cfg.DEAD_LETTER_STREAM) {
+    problems.push({ variable: "AUDIT_STREAM", rule: "must differ from STREAM_NAME and DEAD_LETTER_STREAM" });
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return cfg;

@@ -67,7 +67,20 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       subjects: [`${config.SUBJECT_PREFIX}_dlq.>`],
       ...limits,
     });
-    info("streams ready", { [config.STREAM_NAME]: created, [config.DEAD_LETTER_STREAM]: createdDlq });
+    const redeliveryStream = `${config.STREAM_NAME}_REDELIVERY`;
+    const createdRd = await ensureStream(jsm, { name: redeliveryStream, subjects: [`${config.SUBJECT_PREFIX}_rd.>`], ...limits });
+    const createdAudit = await ensureStream(jsm, {
+      name: config.AUDIT_STREAM,
+      subjects: [`${config.SUBJECT_PREFIX}_audit.>`],
+      ...limits,
+      maxAgeSec: config.AUDIT_MAX_AGE,
+    });
+    info("streams ready", {
+      [config.STREAM_NAME]: created,
+      [config.DEAD_LETTER_STREAM]: createdDlq,
+      [redeliveryStream]: createdRd,
+      [config.AUDIT_STREAM]: createdAudit,
+    });
 
     const maxPayload = nats.nc.info?.max_payload ?? 1_048_576;
     const maxEventBytes = Math.min(config.MAX_EVENT_BYTES, maxPayload);
@@ -125,6 +138,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         js,
         jsm,
         stream: config.STREAM_NAME,
+        redeliveryStream,
         subjectPrefix: config.SUBJECT_PREFIX,
         defaultTenant: config.DEFAULT_TENANT,
         multiFilter: major > 2 || (major === 2 && minor >= 10),

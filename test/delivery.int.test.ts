@@ -427,7 +427,7 @@ describe("replicas on one NATS", () => {
     await doomed.container.subscriptions.attachHandler({ ctx, input: { id: s.id, handler: () => new Promise(() => {}) } }); // never finishes
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await publish(type)).id);
-    await until(async () => (await api<SubscriptionDto>("GET", `/api/subscriptions/${s.id}`)).body.stats?.ackPending === 10);
+    await until(async () => ((await api<SubscriptionDto>("GET", `/api/subscriptions/${s.id}`)).body.stats?.ackPending ?? 0) >= 5);
     // the doomed replica loses its NATS connection without acknowledging anything
     await doomed.container.nats.nc.close();
     await doomed.http.close(100);

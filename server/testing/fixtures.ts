@@ -27,6 +27,7 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     REDIS_URL: process.env.REDIS_URL,
     STREAM_NAME: `T_${id}_EVENTS`,
     DEAD_LETTER_STREAM: `T_${id}_DLQ`,
+    AUDIT_STREAM: `T_${id}_AUDIT`,
     SUBJECT_PREFIX: `t${id}`,
     REDIS_KEY_PREFIX: `test:${id}:`,
     DUPLICATE_WINDOW: "120",
@@ -49,18 +50,28 @@ export interface TestApp {
    * without a close frame. Returns how many were dropped.
    */
   dropWsClients(): number;
-  /** Bytes queued in this process for `/api/ws` sockets (not yet handed to the kernel). */
-  wsBufferedBytes(): number;
+  /**
+   * The most bytes ever queued in this process for one `/api/ws` socket (written by the server, not
+   * yet taken by the kernel), measured after each write.
+   */
+  wsBufferedHighWater(): number;
   stop(): Promise<void>;
 }
 
 /** Remembers the sockets upgraded on `/api/ws`, so a test can cut them from the server side. */
-function trackWsSockets(server: Server): { dropAll(): number; buffered(): number } {
+function trackWsSockets(server: Server): { dropAll(): number; highWater(): number } {
   const sockets = new Set<Duplex>();
+  let highWater = 0;
   server.on("upgrade", (req: IncomingMessage, socket: Duplex) => {
     if ((req.url ?? "").split("?")[0] !== "/api/ws") return;
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
+    const write = socket.write;
+    socket.write = function (this: Duplex, ...args: Parameters<Duplex["write"]>) {
+      const ok = write.apply(this, args);
+      highWater = Math.max(highWater, this.writableLength);
+      return ok;
+    } as Duplex["write"];
   });
   return {
     dropAll() {
@@ -69,11 +80,7 @@ function trackWsSockets(server: Server): { dropAll(): number; buffered(): number
       sockets.clear();
       return n;
     },
-    buffered() {
-      let n = 0;
-      for (const s of sockets) n += s.writableLength;
-      return n;
-    },
+    highWater: () => highWater,
   };
 }
 
@@ -95,7 +102,7 @@ export async function startTestApp(config: Config = testConfig(), opts: TestAppO
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/api/ws`,
     dropWsClients: () => sockets.dropAll(),
-    wsBufferedBytes: () => sockets.buffered(),
+    wsBufferedHighWater: () => sockets.highWater(),
     async stop() {
       await http.close(2000);
       await container.stop();
@@ -108,7 +115,7 @@ export async function cleanup(config: Config): Promise<void> {
   const nc = await connect({ servers: config.NATS_URL });
   try {
     const jsm = await jetstreamManager(nc);
-    const names = [config.STREAM_NAME, config.DEAD_LETTER_STREAM];
+    const names = [config.STREAM_NAME, config.DEAD_LETTER_STREAM, config.AUDIT_STREAM, `${config.STREAM_NAME}_REDELIVERY`];
     for await (const name of jsm.streams.names()) if (name.startsWith(`KV_${config.STREAM_NAME}_`)) names.push(name);
     for (const name of names) await jsm.streams.delete(name).catch(() => {});
   } finally {

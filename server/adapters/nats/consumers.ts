@@ -9,8 +9,9 @@ import {
   ReplayPolicy,
 } from "@nats-io/jetstream";
 import { subjectFilter } from "../../core/bus/subjects";
+import { decodeNats } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
-import { decodeStored } from "./event-store";
+import { decodeStored, headerReader } from "./event-store";
 
 const MS = 1_000_000;
 
@@ -18,6 +19,8 @@ export interface ConsumerAdminOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
   stream: string;
+  /** Stream of replayed and requeued copies, one subject per subscription. */
+  redeliveryStream: string;
   subjectPrefix: string;
   defaultTenant: string;
   /** nats-server ≥ 2.10 takes several filter subjects per consumer. */
@@ -62,88 +65,166 @@ function sameFilters(cfg: ConsumerConfig, filters: string[]): boolean {
 }
 
 export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
-  async function info(id: string) {
+  async function info(stream: string, id: string) {
     try {
-      return await o.jsm.consumers.info(o.stream, id);
+      return await o.jsm.consumers.info(stream, id);
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === 10014) return undefined; // consumer not found
       throw e;
     }
   }
 
+  const tunables = (sub: Subscription): Partial<ConsumerConfig> => ({
+    ack_wait: sub.retry.ackWaitMs * MS,
+    max_ack_pending: sub.maxInFlight,
+    max_deliver: -1, // attempts are counted by the dispatcher, which dead-letters after the last
+    description: `anumate subscription ${sub.name}${sub.tenant ? ` (tenant ${sub.tenant})` : ""}`,
+  });
+
+  async function create(sub: Subscription, start: Partial<ConsumerConfig>, filters: string[]) {
+    await o.jsm.consumers.add(o.stream, {
+      durable_name: sub.id,
+      ack_policy: AckPolicy.Explicit,
+      replay_policy: ReplayPolicy.Instant,
+      ...start,
+      ...filterConfig(filters),
+      ...tunables(sub),
+    });
+  }
+
+  /** The subscription's consumer on the redelivery stream: replayed and requeued copies for it alone. */
+  async function ensureRedelivery(sub: Subscription) {
+    const name = redeliveryConsumer(sub.id);
+    if (await info(o.redeliveryStream, name)) {
+      await o.jsm.consumers.update(o.redeliveryStream, name, tunables(sub));
+      return;
+    }
+    await o.jsm.consumers.add(o.redeliveryStream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      replay_policy: ReplayPolicy.Instant,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: redeliverySubject(o.subjectPrefix, sub.id),
+      ...tunables(sub),
+    });
+  }
+
   return {
     async ensure(sub) {
       const filters = consumerFilters(sub, o.subjectPrefix, o.multiFilter);
-      const tunables: Partial<ConsumerConfig> = {
-        ack_wait: sub.retry.ackWaitMs * MS,
-        max_ack_pending: sub.maxInFlight,
-        max_deliver: -1, // attempts are counted by the dispatcher, which dead-letters after the last
-        description: `anumate subscription ${sub.name}${sub.tenant ? ` (tenant ${sub.tenant})` : ""}`,
-      };
-      const existing = await info(sub.id);
-      if (!existing) {
-        await o.jsm.consumers.add(o.stream, {
-          durable_name: sub.id,
-          ack_policy: AckPolicy.Explicit,
-          replay_policy: ReplayPolicy.Instant,
-          ...startPolicy(sub),
-          ...filterConfig(filters),
-          ...tunables,
-        });
-        return;
+      const existing = await info(o.stream, sub.id);
+      if (!existing) await create(sub, startPolicy(sub), filters);
+      else if (sameFilters(existing.config, filters) || o.multiFilter) {
+        await o.jsm.consumers.update(o.stream, sub.id, { ...tunables(sub), ...(o.multiFilter ? filterConfig(filters) : {}) });
+      } else {
+        // nats-server 2.9 cannot change a consumer's filter: recreate it where it stood
+        await o.jsm.consumers.delete(o.stream, sub.id);
+        await create(
+          sub,
+          { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: existing.ack_floor.stream_seq + 1 },
+          filters,
+        );
       }
-      if (sameFilters(existing.config, filters) || o.multiFilter) {
-        await o.jsm.consumers.update(o.stream, sub.id, { ...tunables, ...(o.multiFilter ? filterConfig(filters) : {}) });
-        return;
-      }
-      // nats-server 2.9 cannot change a consumer's filter: recreate it where it stood
-      const from = existing.ack_floor.stream_seq + 1;
-      await o.jsm.consumers.delete(o.stream, sub.id);
-      await o.jsm.consumers.add(o.stream, {
-        durable_name: sub.id,
-        ack_policy: AckPolicy.Explicit,
-        replay_policy: ReplayPolicy.Instant,
-        deliver_policy: DeliverPolicy.StartSequence,
-        opt_start_seq: from,
-        ...filterConfig(filters),
-        ...tunables,
+      await ensureRedelivery(sub);
+    },
+
+    async reset(sub, to) {
+      // works on every server version: the durable is recreated at the new position
+      await o.jsm.consumers.delete(o.stream, sub.id).catch((e) => {
+        if (!(e instanceof JetStreamApiError && e.code === 10014)) throw e;
       });
+      const start: Partial<ConsumerConfig> =
+        "sequence" in to
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: to.sequence }
+          : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(to.time).toISOString() };
+      await create(sub, start, consumerFilters(sub, o.subjectPrefix, o.multiFilter));
     },
 
     async remove(id) {
-      await o.jsm.consumers.delete(o.stream, id).catch((e) => {
+      const gone = (e: unknown) => {
         if (!(e instanceof JetStreamApiError && e.code === 10014)) throw e;
-      });
+      };
+      await o.jsm.consumers.delete(o.stream, id).catch(gone);
+      await o.jsm.consumers.delete(o.redeliveryStream, redeliveryConsumer(id)).catch(gone);
     },
 
     async figures(id) {
-      const ci = await info(id);
-      return ci ? { pending: ci.num_pending, ackPending: ci.num_ack_pending, redelivered: ci.num_redelivered } : undefined;
+      const [main, rd] = await Promise.all([info(o.stream, id), info(o.redeliveryStream, redeliveryConsumer(id))]);
+      if (!main) return undefined;
+      return {
+        pending: main.num_pending + (rd?.num_pending ?? 0),
+        ackPending: main.num_ack_pending + (rd?.num_ack_pending ?? 0),
+        redelivered: main.num_redelivered + (rd?.num_redelivered ?? 0),
+      };
     },
 
     source(sub) {
-      return createSource(o, sub);
+      return createSource(o, o.stream, sub.id, (m) => toDelivery(o, m));
     },
+
+    redeliverySource(sub) {
+      return createSource(o, o.redeliveryStream, redeliveryConsumer(sub.id), (m) => toRedelivery(m));
+    },
+  };
+}
+
+export const redeliveryConsumer = (subId: string) => `${subId}_rd`;
+export const redeliverySubject = (prefix: string, subId: string) => `${prefix}_rd.${subId}`;
+
+/** Headers of a copy in the redelivery stream. */
+export const RD = {
+  tenant: "Anumate-Tenant",
+  originalSeq: "Anumate-Original-Seq",
+  originalSubject: "Anumate-Original-Subject",
+  storedAt: "Anumate-Stored-At",
+  replayId: "Anumate-Replay-Id",
+  requeueOf: "Anumate-Requeue-Of",
+} as const;
+
+function toRedelivery(m: JsMsg): Delivery | UndecodableDelivery {
+  const attempt = m.info.deliveryCount;
+  const h = m.headers;
+  const decoded = decodeNats(headerReader(h), m.data);
+  if (!decoded.ok) {
+    return undecodable(m, attempt, decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; "));
+  }
+  const replayId = h?.get(RD.replayId);
+  return {
+    seq: Number(h?.get(RD.originalSeq)) || m.seq,
+    subject: h?.get(RD.originalSubject) || m.subject,
+    tenant: h?.get(RD.tenant) ?? "",
+    storedAt: h?.get(RD.storedAt) || m.time.toISOString(),
+    event: decoded.event,
+    attempt,
+    deliveryId: `${m.info.consumer}:${m.seq}:${attempt}`,
+    ...(replayId ? { replayId } : {}),
+    attemptKey: { scope: "redelivery", seq: m.seq },
+    ack: () => m.ack(),
+    nak: (ms) => m.nak(ms),
+    term: () => m.term(),
+    working: () => m.working(),
+  };
+}
+
+function undecodable(m: JsMsg, attempt: number, problems: string): UndecodableDelivery {
+  const headers: [string, string][] = [];
+  if (m.headers) for (const [k, vs] of m.headers) for (const v of vs) headers.push([k, v]);
+  return {
+    undecodable: true,
+    seq: m.seq,
+    subject: m.subject,
+    attempt,
+    problems,
+    raw: { headers, payload: m.data },
+    term: () => m.term(),
+    nak: (ms) => m.nak(ms),
   };
 }
 
 function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDelivery {
   const attempt = m.info.deliveryCount;
   const r = decodeStored(o, m.seq, m.subject, m.time, m.headers, m.data);
-  if (!r.ok) {
-    const headers: [string, string][] = [];
-    if (m.headers) for (const [k, vs] of m.headers) for (const v of vs) headers.push([k, v]);
-    return {
-      undecodable: true,
-      seq: m.seq,
-      subject: m.subject,
-      attempt,
-      problems: r.problems,
-      raw: { headers, payload: m.data },
-      term: () => m.term(),
-      nak: (ms) => m.nak(ms),
-    };
-  }
+  if (!r.ok) return undecodable(m, attempt, r.problems);
   const s = r.stored;
   return {
     seq: s.seq,
@@ -162,7 +243,12 @@ function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDe
 
 const STOPPED = Symbol("stopped");
 
-function createSource(o: ConsumerAdminOptions, sub: Subscription): DeliverySource {
+function createSource(
+  o: ConsumerAdminOptions,
+  stream: string,
+  consumerName: string,
+  decode: (m: JsMsg) => Delivery | UndecodableDelivery,
+): DeliverySource {
   let stopped = false;
   let onStop: () => void = () => {};
   const stoppedSignal = new Promise<typeof STOPPED>((resolve) => {
@@ -171,7 +257,7 @@ function createSource(o: ConsumerAdminOptions, sub: Subscription): DeliverySourc
   return {
     async *pull(max, expiresMs, leftoverDelayMs = () => 0) {
       if (stopped) return;
-      const consumer = await o.js.consumers.get(o.stream, sub.id);
+      const consumer = await o.js.consumers.get(stream, consumerName);
       const msgs = await consumer.fetch({ max_messages: max, expires: expiresMs });
       // Iterated by hand: stopping early must not close the inbox while the server's pull request
       // is still open, or messages sent to it would wait out ack_wait. They are handed back instead.
@@ -187,7 +273,7 @@ function createSource(o: ConsumerAdminOptions, sub: Subscription): DeliverySourc
             break;
           }
           next = it.next();
-          yield toDelivery(o, r.value);
+          yield decode(r.value);
         }
       } finally {
         if (!done) {

@@ -19,7 +19,9 @@ export function retryDelayMs(
   random: () => number = Math.random,
   retryAfterMs?: number,
 ): number {
-  const base = Math.min(policy.initialDelayMs * policy.multiplier ** Math.max(0, attempt - 1), policy.maxDelayMs);
+  // 0 × Infinity (a growth factor that overflows) would be NaN: no initial delay means none at all
+  const grown = policy.initialDelayMs === 0 ? 0 : policy.initialDelayMs * policy.multiplier ** Math.max(0, attempt - 1);
+  const base = Math.min(grown, policy.maxDelayMs);
   const jittered = base * (1 - policy.jitter * random());
   const delay = retryAfterMs === undefined ? jittered : Math.max(jittered, retryAfterMs);
   return Math.round(Math.min(delay, policy.maxDelayMs));

@@ -16,6 +16,8 @@ import type {
 
 export interface DispatcherDeps {
   source: DeliverySource;
+  /** More sources sharing the same limits (the redelivery stream's replayed and requeued copies). */
+  extraSources?: DeliverySource[];
   target: Target;
   deadLetters: DeadLetterSink;
   attempts: AttemptLog;
@@ -60,7 +62,9 @@ export class Dispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
   private inFlight = new Set<Promise<void>>();
-  private wake: (() => void) | undefined;
+  private readonly wakers = new Set<() => void>();
+  /** Slots promised to pulls under way (not yet received). */
+  private reserved = 0;
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly heartbeat: ReturnType<typeof setInterval>;
@@ -130,7 +134,7 @@ export class Dispatcher {
     if (!this.running) return;
     this.running = false;
     this.unlisten?.();
-    this.deps.source.stop();
+    for (const src of this.sources) src.stop();
     this.poke();
     await this.loop;
     const settle = Promise.allSettled([...this.inFlight]);
@@ -139,38 +143,56 @@ export class Dispatcher {
   }
 
   private poke(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+    const sleepers = [...this.wakers];
+    this.wakers.clear();
+    for (const w of sleepers) w();
   }
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.wake = undefined;
-        resolve();
-      }, ms);
-      t.unref();
-      this.wake = () => {
+      const done = () => {
         clearTimeout(t);
+        this.wakers.delete(done);
         resolve();
       };
+      const t = setTimeout(done, ms);
+      t.unref();
+      this.wakers.add(done);
     });
   }
 
+  private get sources(): DeliverySource[] {
+    return [this.deps.source, ...(this.deps.extraSources ?? [])];
+  }
+
+  /** One pull loop per source; they share the subscription's in-flight limit through reservations. */
   private async run(): Promise<void> {
+    await Promise.all(this.sources.map((s) => this.runSource(s)));
+  }
+
+  private async runSource(source: DeliverySource): Promise<void> {
+    // How many to ask for: starts at 1 and doubles while pulls come back full, so an idle source
+    // holds one slot and a busy one grows to the whole in-flight limit.
+    let want = 1;
     while (this.running) {
-      const free = Math.min(this.sub.maxInFlight - this.inFlight.size, this.deps.target.capacity());
-      const allowed = this.breaker.allowance(Math.max(0, free));
+      const free = Math.min(
+        this.sub.maxInFlight - this.inFlight.size - this.reserved,
+        this.deps.target.capacity() - this.reserved,
+      );
+      const allowed = this.breaker.allowance(Math.max(0, Math.min(free, want)));
       this.stats.circuit = this.breaker.state;
       if (allowed <= 0) {
         const probeIn = this.breaker.msUntilProbe();
         await this.sleep(probeIn > 0 ? probeIn : 1000);
         continue;
       }
+      this.reserved += allowed;
+      let received = 0;
       try {
         const leftover = () => Math.max(this.breaker.msUntilProbe(), this.handbackMs);
-        for await (const d of this.deps.source.pull(allowed, this.pullExpiresMs, leftover)) {
+        for await (const d of source.pull(allowed, this.pullExpiresMs, leftover)) {
+          received++;
+          this.reserved--;
           this.track(d);
           // an opening circuit ends the pull at once, so no more attempts are spent while it is open
           if (!this.running || this.breaker.state !== "closed") break;
@@ -179,6 +201,10 @@ export class Dispatcher {
         if (!this.running) break;
         this.deps.log("warn", "pull failed; retrying", { subscription: this.sub.id, err: String(e) });
         await this.sleep(1000);
+      } finally {
+        this.reserved -= allowed - received;
+        want = received >= allowed ? Math.min(want * 2, this.sub.maxInFlight) : Math.max(1, received);
+        this.poke();
       }
     }
   }

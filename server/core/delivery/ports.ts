@@ -68,9 +68,14 @@ export interface ConsumerFigures {
 export interface ConsumerAdmin {
   /** Creates the durable consumer, or updates it to the definition (keeping its position). */
   ensure(sub: Subscription): Promise<void>;
+  /** Moves the subscription's position in the event stream (recreating its consumer there). */
+  reset(sub: Subscription, to: { time: string } | { sequence: number }): Promise<void>;
   remove(id: string): Promise<void>;
   figures(id: string): Promise<ConsumerFigures | undefined>;
+  /** Deliveries from the event stream. */
   source(sub: Subscription): DeliverySource;
+  /** Deliveries of replayed and requeued copies meant for this subscription alone. */
+  redeliverySource(sub: Subscription): DeliverySource;
 }
 
 /** Where subscription definitions live (NATS KV), shared by every replica. */

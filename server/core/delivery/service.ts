@@ -176,6 +176,7 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
       entry.target = sub.target.type === "push" ? o.pushTarget(sub) : entry.pool;
       const d = new Dispatcher(sub, {
         source: o.consumers.source(sub),
+        extraSources: [o.consumers.redeliverySource(sub)],
         target: entry.target as Target,
         deadLetters: o.deadLetters,
         attempts: o.attempts,

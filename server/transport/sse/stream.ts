@@ -88,25 +88,29 @@ export function parseStreamRequest(query: URLSearchParams, lastEventIdHeader: st
   return { tenant, type, subject, from: start, replay };
 }
 
-type Wait = "drained" | "stalled" | "stopped";
+type Wait = "flushed" | "stalled" | "stopped";
 
-/** Resolves when the response drains, the view stops (shutdown, disconnect) or `ms` pass. Leaves no listener or timer. */
-function drained(res: ServerResponse, live: LiveStream, ms: number): Promise<Wait> {
-  if (live.signal.aborted) return Promise.resolve("stopped");
+/**
+ * Resolves when `flushed` does (everything written so far has gone to the OS), the view stops
+ * (shutdown, disconnect) or `ms` pass. Leaves no listener or timer behind.
+ */
+function settle(flushed: Promise<void>, res: ServerResponse, live: LiveStream, ms: number): Promise<Wait> {
+  if (live.signal.aborted || res.destroyed) return Promise.resolve("stopped");
   return new Promise((resolve) => {
+    let settled = false;
     const done = (w: Wait) => {
+      if (settled) return;
+      settled = true;
       clearTimeout(timer);
-      res.off("drain", onDrain);
       res.off("close", onStop);
       live.signal.removeEventListener("abort", onStop);
       resolve(w);
     };
-    const onDrain = () => done("drained");
     const onStop = () => done("stopped");
     const timer = setTimeout(() => done("stalled"), ms);
-    res.on("drain", onDrain);
     res.on("close", onStop);
     live.signal.addEventListener("abort", onStop);
+    flushed.then(() => done("flushed"));
   });
 }
 
@@ -144,32 +148,43 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
 
     const onClose = () => void live.stop();
     res.on("close", onClose);
+    // `flushed` settles once everything written so far has gone to the OS (the last write's callback)
+    let flushed: Promise<void> = Promise.resolve();
+    const write = (frame: string): boolean => {
+      let done = () => {};
+      flushed = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      return res.write(frame, () => done());
+    };
     const heartbeat = setInterval(() => {
       // skipped while the socket is full: the client is not reading, and the queue must not grow
-      if (!res.writableNeedDrain) res.write(heartbeatFrame(new Date()));
+      if (!res.writableNeedDrain) write(heartbeatFrame(new Date()));
     }, o.heartbeatMs);
     let lastSeq = live.startSeq - 1;
+    let held = 0; // an event taken from the view but not written
     let overflow = false;
     try {
-      res.write(positionFrame(lastSeq));
+      write(positionFrame(lastSeq));
       for await (const e of live) {
         if (res.destroyed) break;
         const frame = eventFrame(e);
+        // The queue stays under maxBufferedBytes: a frame that would pass it waits for the queue to
+        // empty (one larger than the bound goes alone).
         if (res.writableLength > 0 && res.writableLength + Buffer.byteLength(frame) > o.maxBufferedBytes) {
-          const w = await drained(res, live, o.stallMs);
-          if (w === "stopped") break;
-          if (w === "stalled") {
-            overflow = true;
+          const w = await settle(flushed, res, live, o.stallMs);
+          if (w !== "flushed") {
+            held = 1;
+            overflow = w === "stalled";
             break;
           }
         }
-        const ok = res.write(frame);
         lastSeq = e.seq;
-        if (!ok) {
-          const w = await drained(res, live, o.stallMs);
-          if (w === "stopped") break;
-          if (w === "stalled") {
-            overflow = true;
+        // Past the socket's high-water mark: read nothing more from NATS until the client has taken it all.
+        if (!write(frame)) {
+          const w = await settle(flushed, res, live, o.stallMs);
+          if (w !== "flushed") {
+            overflow = w === "stalled";
             break;
           }
         }
@@ -181,7 +196,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
       clearInterval(heartbeat);
       res.off("close", onClose);
       // counted before the consumer goes
-      const dropped = overflow ? await live.pending().catch(() => 0) : 0;
+      const dropped = overflow ? held + (await live.pending().catch(() => 0)) : 0;
       await live.stop();
       if (overflow) endOverflowed(res, overflowFrame({ dropped, lastSeq }), o.stallMs);
       else if (!res.writableEnded && !res.destroyed) res.end();
