@@ -5,6 +5,7 @@ import { createConsumerAdmin } from "./adapters/nats/consumers";
 import { createDeadLetterSink } from "./adapters/nats/dead-letters";
 import { createNatsEventStore, type NatsEventStore } from "./adapters/nats/event-store";
 import { createNatsLiveSource } from "./adapters/nats/live-source";
+import { createAuditLog, createDeadLetterStore, createJobStore, createRedelivery } from "./adapters/nats/recovery";
 import { ensureStream, streamFigures } from "./adapters/nats/streams";
 import { createAttemptLog, createStatusBoard, createSubscriptionRepo, openKv } from "./adapters/nats/subscription-repo";
 import { createPushTarget } from "./adapters/push/http-target";
@@ -14,6 +15,10 @@ import type { Config } from "./config";
 import { createEventsService, type EventsService } from "./core/bus/events";
 import { createSubscriptionService, type SubscriptionService } from "./core/delivery/service";
 import { checkHealth, type Health } from "./core/health";
+import { createDeadLetterService, type DeadLetterService } from "./core/recovery/dead-letters";
+import { createJobRunner, type JobRunner } from "./core/recovery/jobs";
+import type { AuditLog } from "./core/recovery/ports";
+import { createReplayService, type ReplayService } from "./core/recovery/replays";
 import { createLiveService, type LiveService } from "./core/stream/live";
 import { createLogger, type Logger } from "./log";
 
@@ -32,6 +37,10 @@ export interface Container {
   readonly live: LiveService;
   readonly metrics: RedisMetrics;
   readonly subscriptions: SubscriptionService;
+  readonly deadLetters: DeadLetterService;
+  readonly replays: ReplayService;
+  readonly jobs: JobRunner;
+  readonly audit: AuditLog;
   /** Largest event accepted, in stored bytes: MAX_EVENT_BYTES capped by the server's max_payload. */
   readonly maxEventBytes: number;
   health(): Promise<Health>;
@@ -124,6 +133,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         log: (msg, extra) => log.warn(extra ?? {}, msg),
       }),
       subjectPrefix: config.SUBJECT_PREFIX,
+      replays: () => replays,
     });
 
     const [subsKv, attemptsKv, statusKv] = await Promise.all([
@@ -131,6 +141,13 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       openKv(js, `${config.STREAM_NAME}_ATTEMPTS`, { ttlMs: config.MAX_AGE * 1000 }),
       openKv(js, `${config.STREAM_NAME}_STATUS`, { ttlMs: 30_000 }),
     ]);
+    const audit = createAuditLog({
+      js,
+      jsm,
+      stream: config.AUDIT_STREAM,
+      subjectPrefix: config.SUBJECT_PREFIX,
+      timeoutMs: config.PUBLISH_TIMEOUT_MS,
+    });
     const [major, minor] = nats.serverVersion();
     const subscriptions = createSubscriptionService({
       repo: createSubscriptionRepo(subsKv),
@@ -155,14 +172,53 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         }),
       defaultMaxAttempts: config.MAX_DELIVER_ATTEMPTS,
       log: (level, msg, extra) => log[level](extra ?? {}, msg),
+      audit,
     });
     await subscriptions.start();
+
+    const jobsKv = await openKv(js, `${config.STREAM_NAME}_JOBS`, { ttlMs: 7 * 24 * 3600 * 1000 });
+    const redelivery = createRedelivery({ js, subjectPrefix: config.SUBJECT_PREFIX, timeoutMs: config.PUBLISH_TIMEOUT_MS });
+    const jobs = createJobRunner({
+      store: createJobStore(jobsKv),
+      requestCancel: async (id) => {
+        await jobsKv.put(`cancel_${id}`, new TextEncoder().encode("1"));
+      },
+      isCancelRequested: async (id) => (await jobsKv.get(`cancel_${id}`))?.operation === "PUT",
+      log: (level, msg, extra) => log[level](extra ?? {}, msg),
+      instance: subscriptions.instance,
+    });
+    const subscriptionById = (id: string) => subscriptions.peek(id);
+    const deadLetters = createDeadLetterService({
+      store: createDeadLetterStore({
+        js,
+        jsm,
+        stream: config.DEAD_LETTER_STREAM,
+        subjectPrefix: config.SUBJECT_PREFIX,
+        log: (msg, extra) => log.warn(extra ?? {}, msg),
+      }),
+      redelivery,
+      jobs,
+      audit,
+      subscriptionExists: async (id) => (await subscriptionById(id)) !== undefined,
+      streamName: config.DEAD_LETTER_STREAM,
+      defaultRatePerSec: config.REPLAY_RATE,
+    });
+    const replays = createReplayService({
+      store,
+      redelivery,
+      jobs,
+      audit,
+      subjectPrefix: config.SUBJECT_PREFIX,
+      subscription: subscriptionById,
+      defaultRatePerSec: config.REPLAY_RATE,
+    });
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         running = false;
         await live.stop(); // open SSE responses end now, not after the HTTP grace period
+        await jobs.stop(); // jobs under way end as "interrupted", with how far they got
         await subscriptions.stop();
         await store.settle();
         await metrics.stop().catch(() => {});
@@ -183,6 +239,10 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       live,
       metrics,
       subscriptions,
+      deadLetters,
+      replays,
+      jobs,
+      audit,
       maxEventBytes,
       running: () => running,
       stop,

@@ -136,3 +136,13 @@ export async function cleanup(config: Config): Promise<void> {
     redis.disconnect();
   }
 }
+
+/** The config as environment variables (for a child process running the same service). */
+export function configEnv(config: Config): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config)) {
+    if (v === undefined) continue;
+    env[k] = Array.isArray(v) ? v.join(",") : String(v);
+  }
+  return env;
+}

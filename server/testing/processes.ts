@@ -93,3 +93,31 @@ export const startRedisServer = managed(
   (port, dir) => ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir],
   "redis",
 );
+
+/** Starts the service in a child process with this config (as environment); resolves with its URL. */
+export async function startChildApp(
+  env: Record<string, string>,
+): Promise<{ url: string; kill(signal?: NodeJS.Signals): Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/testing/child-app.ts"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      out += d.toString();
+      const m = /READY (\S+)/.exec(out);
+      if (m?.[1]) resolve(m[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`child app exited (${code}) before it was ready`)));
+  });
+  return {
+    url,
+    kill: (signal = "SIGKILL") =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill(signal);
+      }),
+  };
+}

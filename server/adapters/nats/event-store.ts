@@ -1,17 +1,19 @@
-import {
-  AckPolicy,
-  type ConsumerConfig,
-  DeliverPolicy,
-  JetStreamApiError,
-  type JetStreamClient,
-  type JetStreamManager,
-} from "@nats-io/jetstream";
-import { type MsgHdrs, headers as natsHeaders, nuid } from "@nats-io/transport-node";
+import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
 import { AppError } from "../../../lib/errors";
-import type { AppendItem, AppendResult, EventStore, HistoryPage, HistoryQuery, StoredEvent } from "../../core/bus/ports";
+import type {
+  AppendItem,
+  AppendResult,
+  EventStore,
+  HistoryPage,
+  HistoryQuery,
+  RangeInput,
+  StoredEvent,
+} from "../../core/bus/ports";
 import { parseEventSubject } from "../../core/bus/subjects";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { decodeNats, encodeNats, type HeaderReader } from "../../core/cloudevents/nats";
+import { readRange } from "./range-reader";
 import { streamFigures } from "./streams";
 
 export interface NatsEventStoreOptions {
@@ -133,55 +135,31 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
   }
 
   async function history(q: HistoryQuery): Promise<HistoryPage> {
-    const cfg: Partial<ConsumerConfig> = {
-      name: `hist_${nuid.next()}`,
-      ack_policy: AckPolicy.None,
-      filter_subject: q.filterSubject,
-      mem_storage: true,
-      num_replicas: 1,
-      inactive_threshold: 30 * 1_000_000_000,
-      deliver_policy: DeliverPolicy.All,
-    };
-    if (q.fromSeq !== undefined) Object.assign(cfg, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: q.fromSeq });
-    else if (q.fromTime !== undefined)
-      Object.assign(cfg, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: q.fromTime });
-    let name: string | undefined;
+    const items: StoredEvent[] = [];
+    let scanned = 0;
+    let nextSeq: number | null = null;
     try {
-      const ci = await o.jsm.consumers.add(o.stream, cfg);
-      name = ci.name;
-      const items: StoredEvent[] = [];
-      let remaining = ci.num_pending;
-      let scanned = 0;
-      let nextSeq: number | null = null;
-      const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
-      const consumer = await o.js.consumers.get(o.stream, name);
-      outer: while (remaining > 0 && items.length < q.limit) {
-        const batch = Math.min(remaining, Math.max(q.limit - items.length, 100), q.scanLimit - scanned);
-        if (batch <= 0) break;
-        const msgs = await consumer.fetch({ max_messages: batch, expires: 5000 });
-        for await (const m of msgs) {
-          remaining = m.info.pending;
-          scanned++;
-          if (toMs !== undefined && m.time.getTime() > toMs) {
-            remaining = 0;
-            break outer;
-          }
-          const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
-          if (e && (!q.accept || q.accept(e))) items.push(e);
+      for await (const m of readRange(o.js, o.jsm, {
+        stream: o.stream,
+        filterSubject: q.filterSubject,
+        fromSeq: q.fromSeq,
+        fromTime: q.fromTime,
+        toTime: q.toTime,
+        batch: Math.min(Math.max(q.limit, 100), q.scanLimit),
+      })) {
+        scanned++;
+        const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
+        if (e && (!q.accept || q.accept(e))) items.push(e);
+        if (items.length >= q.limit || scanned >= q.scanLimit) {
           nextSeq = m.seq + 1;
-          if (items.length >= q.limit || remaining === 0 || scanned >= q.scanLimit) {
-            msgs.stop();
-            break;
-          }
+          break;
         }
-        if (scanned >= q.scanLimit) break;
       }
-      return { items, nextSeq: remaining > 0 ? nextSeq : null };
+      // a full page may have been the last: the next page is then empty, with next null
+      return { items, nextSeq };
     } catch (e) {
       if (e instanceof AppError) throw e;
       throw unavailable(e, "Could not read from NATS JetStream");
-    } finally {
-      if (name) o.jsm.consumers.delete(o.stream, name).catch(() => {});
     }
   }
 
@@ -192,7 +170,15 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     return n;
   }
 
+  async function* read(q: RangeInput): AsyncGenerator<StoredEvent> {
+    for await (const m of readRange(o.js, o.jsm, { stream: o.stream, ...q })) {
+      const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
+      if (e) yield e;
+    }
+  }
+
   return {
+    read,
     append,
     get,
     history,

@@ -53,8 +53,20 @@ export interface StreamFigures {
   limits: { maxMsgs: number; maxBytes: number; maxAgeSec: number };
 }
 
+export interface RangeInput {
+  filterSubject: string;
+  fromSeq?: number;
+  fromTime?: string;
+  toSeq?: number;
+  toTime?: string;
+  /** Attributes only (no data): enough to filter and count. */
+  headersOnly?: boolean;
+}
+
 /** Where events live (JetStream). */
 export interface EventStore {
+  /** A range in stream order, up to the last event stored when the read began. */
+  read(q: RangeInput): AsyncIterable<StoredEvent>;
   /** Appends all items pipelined; resolves in item order. Rejects with `AppError` UNAVAILABLE if any is not acknowledged. */
   append(items: AppendItem[]): Promise<AppendResult[]>;
   get(seq: number): Promise<StoredEvent | undefined>;

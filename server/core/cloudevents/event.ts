@@ -140,9 +140,11 @@ export function withExtensions(event: CloudEvent, ext: Record<string, ExtensionV
 
 /** Every context attribute (core and extensions) by name, in canonical string form. */
 export function attributeString(event: CloudEvent, name: string): string | undefined {
-  const v =
-    isCoreAttribute(name) || name === "specversion"
-      ? (event as unknown as Record<string, unknown>)[name]
-      : event.extensions[name];
+  // an extension only when the event has it (not `constructor` from Object.prototype)
+  const v = isCoreAttribute(name)
+    ? (event as unknown as Record<string, unknown>)[name]
+    : Object.hasOwn(event.extensions, name)
+      ? event.extensions[name]
+      : undefined;
   return v === undefined ? undefined : String(v);
 }

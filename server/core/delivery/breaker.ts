@@ -42,6 +42,11 @@ export class CircuitBreaker {
     if (this.state === "half-open") this.probing = true;
   }
 
+  /** A probe that ended without an answer from the target: another may go. */
+  release(): void {
+    this.probing = false;
+  }
+
   /** Milliseconds until the circuit half-opens (0 unless open). */
   msUntilProbe(): number {
     return this.state === "open" ? Math.max(0, this.opts.cooldownMs - (this.now() - this.openedAt)) : 0;

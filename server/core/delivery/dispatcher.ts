@@ -47,7 +47,11 @@ export interface DispatcherStats {
 }
 
 const DLQ_RETRY_MS = 5000;
-/** Deliveries beyond maxAttempts without any recorded answer before an event is called undeliverable. */
+/**
+ * An event delivered (maxAttempts + this) × 10 times with no answer on record is called undeliverable
+ * (e.g. it crashes its handler's process). Generous, because hand-backs (an open circuit, a member
+ * that left) also raise JetStream's delivery count.
+ */
 const RUNAWAY_DELIVERIES = 20;
 
 /**
@@ -174,7 +178,12 @@ export class Dispatcher {
     // How many to ask for: starts at 1 and doubles while pulls come back full, so an idle source
     // holds one slot and a busy one grows to the whole in-flight limit.
     let want = 1;
+    let idle = false;
     while (this.running) {
+      // A source whose last pull came back empty lets the others claim free slots first: otherwise it
+      // re-reserves the slot it just released before a woken source runs, and holds it a whole pull
+      // (starving a busy source whenever only one slot is free, e.g. maxInFlight 1).
+      if (idle) await new Promise((r) => setTimeout(r, 0));
       const free = Math.min(
         this.sub.maxInFlight - this.inFlight.size - this.reserved,
         this.deps.target.capacity() - this.reserved,
@@ -193,7 +202,10 @@ export class Dispatcher {
         for await (const d of source.pull(allowed, this.pullExpiresMs, leftover)) {
           received++;
           this.reserved--;
-          this.track(d);
+          // in half-open, the delivery pulled now is the one probe
+          const probe = this.breaker.state === "half-open";
+          if (probe) this.breaker.started();
+          this.track(d, probe);
           // an opening circuit ends the pull at once, so no more attempts are spent while it is open
           if (!this.running || this.breaker.state !== "closed") break;
         }
@@ -203,16 +215,20 @@ export class Dispatcher {
         await this.sleep(1000);
       } finally {
         this.reserved -= allowed - received;
+        idle = received === 0;
         want = received >= allowed ? Math.min(want * 2, this.sub.maxInFlight) : Math.max(1, received);
         this.poke();
       }
     }
   }
 
-  private track(d: Delivery | UndecodableDelivery): void {
-    const p = ("undecodable" in d ? this.poison(d) : this.handle(d)).catch((e) =>
-      this.deps.log("error", "delivery handling failed", { subscription: this.sub.id, seq: d.seq, err: String(e) }),
-    );
+  private track(d: Delivery | UndecodableDelivery, probe: boolean): void {
+    const p = ("undecodable" in d ? this.poison(d) : this.handle(d, probe))
+      .catch((e) => this.deps.log("error", "delivery handling failed", { subscription: this.sub.id, seq: d.seq, err: String(e) }))
+      // a probe that ended without an answer from the target (skipped, handed back, dead-lettered unseen) frees the probe slot
+      .finally(() => {
+        if (probe) this.breaker.release();
+      });
     this.inFlight.add(p);
     this.stats.inFlight = this.inFlight.size;
     void p.finally(() => {
@@ -222,7 +238,7 @@ export class Dispatcher {
     });
   }
 
-  private async handle(delivered: Delivery): Promise<void> {
+  private async handle(delivered: Delivery, probe: boolean): Promise<void> {
     const sub = this.sub;
     if (!matchesTypes(delivered.event.type, sub.types) || !matchesFilters(delivered.event, sub.filters)) {
       delivered.ack();
@@ -236,12 +252,17 @@ export class Dispatcher {
     const [scope, key] = this.attemptKey(delivered);
     const history = deliveryCount > 1 ? await this.deps.attempts.get(scope, key).catch(() => []) : [];
     const d: Delivery = { ...delivered, attempt: history.length + 1 };
+    if (history.at(-1)?.final) {
+      // rejected by the target, but the dead-letter write failed: write it again, do not deliver again
+      await this.deadLetter(d, "rejected", history);
+      return;
+    }
     if (d.attempt > sub.retry.maxAttempts) {
       // the last attempt failed but its dead-letter write did not happen (e.g. a crash)
       await this.deadLetter(d, "max-attempts", history);
       return;
     }
-    if (deliveryCount > sub.retry.maxAttempts + RUNAWAY_DELIVERIES) {
+    if (deliveryCount > (sub.retry.maxAttempts + RUNAWAY_DELIVERIES) * 10) {
       // it keeps coming back without an answer (e.g. it crashes its handler's process)
       await this.deadLetter(d, "undeliverable", [
         ...history,
@@ -249,11 +270,10 @@ export class Dispatcher {
       ]);
       return;
     }
-    if (this.breaker.allowance(1) === 0) {
+    if (!probe && this.breaker.state !== "closed") {
       d.nak(Math.max(this.breaker.msUntilProbe(), this.handbackMs)); // arrived as the circuit opened: wait for it
       return;
     }
-    this.breaker.started();
     const started = this.now();
     this.working.add(d);
     let outcome: DeliveryOutcome;
@@ -280,7 +300,10 @@ export class Dispatcher {
     this.breaker.failure();
     this.stats.circuit = this.breaker.state;
     this.stats.failed++;
-    const err = this.error(d.attempt, outcome.message, outcome.status);
+    const err: AttemptError = {
+      ...this.error(d.attempt, outcome.message, outcome.status),
+      ...(outcome.retryable ? {} : { final: true }),
+    };
     this.stats.lastError = { message: err.message, at: err.at, ...(err.status !== undefined ? { status: err.status } : {}) };
     const failures = await this.deps.attempts.record(scope, key, err).catch(() => [...history, err]);
     const last = d.attempt >= sub.retry.maxAttempts;

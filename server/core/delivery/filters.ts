@@ -1,5 +1,5 @@
 import type { AttributeFilterDto } from "../../../lib/contracts/subscriptions";
-import { attributeString, type CloudEvent, isCoreAttribute } from "../cloudevents/event";
+import { attributeString, type CloudEvent } from "../cloudevents/event";
 
 /**
  * Attribute filters in Knative Eventing's dialect (CloudEvents Subscriptions API "filter dialects"):
@@ -8,15 +8,10 @@ import { attributeString, type CloudEvent, isCoreAttribute } from "../cloudevent
  */
 export type AttributeFilter = AttributeFilterDto;
 
-/** The attribute as a string; an extension only when the event has it (not `constructor` from Object.prototype). */
-function attr(event: CloudEvent, name: string): string | undefined {
-  return isCoreAttribute(name) || Object.hasOwn(event.extensions, name) ? attributeString(event, name) : undefined;
-}
-
 export function matchesFilter(event: CloudEvent, f: AttributeFilter): boolean {
-  if ("exact" in f) return Object.entries(f.exact).every(([k, v]) => attr(event, k) === v);
-  if ("prefix" in f) return Object.entries(f.prefix).every(([k, v]) => attr(event, k)?.startsWith(v) ?? false);
-  if ("suffix" in f) return Object.entries(f.suffix).every(([k, v]) => attr(event, k)?.endsWith(v) ?? false);
+  if ("exact" in f) return Object.entries(f.exact).every(([k, v]) => attributeString(event, k) === v);
+  if ("prefix" in f) return Object.entries(f.prefix).every(([k, v]) => attributeString(event, k)?.startsWith(v) ?? false);
+  if ("suffix" in f) return Object.entries(f.suffix).every(([k, v]) => attributeString(event, k)?.endsWith(v) ?? false);
   if ("all" in f) return f.all.every((g) => matchesFilter(event, g));
   if ("any" in f) return f.any.some((g) => matchesFilter(event, g));
   return !matchesFilter(event, f.not);

@@ -258,7 +258,13 @@ describe("handlerMember", () => {
     await handlerMember("h", h).deliver(d);
     expect(h).toHaveBeenCalledTimes(1);
     expect(h.mock.calls[0]?.[0]).toBe(d.event);
-    expect(h.mock.calls[0]?.[1]).toEqual({ seq: 42, tenant: "acme", attempt: 3, deliveryId: "dlv-9", subject: "events.acme.a.b" });
+    expect(h.mock.calls[0]?.[1]).toEqual({
+      seq: 42,
+      tenant: "acme",
+      attempt: 3,
+      deliveryId: "dlv-9",
+      subject: "events.acme.a.b",
+    });
   });
 
   it("includes replayId only for replayed deliveries", async () => {

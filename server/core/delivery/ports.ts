@@ -95,6 +95,8 @@ export interface AttemptError {
   at: string;
   message: string;
   status?: number;
+  /** The target said it can never take the event (rejected): no more attempts. */
+  final?: true;
 }
 
 /** The failure record written with a dead letter. */

@@ -35,12 +35,29 @@ export interface SubscriptionServiceOptions {
   defaultMaxAttempts: number;
   log: (level: "info" | "warn" | "error", msg: string, extra?: object) => void;
   observe?: (sub: Subscription, e: DeliveryObservation) => void;
+  /** Administrative actions are recorded here (who, what, result). */
+  audit?: {
+    append(r: {
+      actor: string;
+      action: string;
+      target: string;
+      result: "ok" | "refused" | "failed";
+      details: Record<string, unknown>;
+      tenant?: string;
+    }): Promise<void>;
+  };
   /** How often this replica reports its status. @default 5000 */
   reportEveryMs?: number;
   instanceId?: string;
 }
 
 export interface SubscriptionService {
+  /** This replica's id (in status reports and jobs). */
+  readonly instance: string;
+  /** A subscription by id, without a caller check (for other core services). */
+  peek(id: string): Promise<Subscription | undefined>;
+  /** Moves the position to a time or a sequence; only while paused or with no members connected. */
+  reset(a: { ctx: Ctx; input: { id: string; to: { time: string } | { sequence: number } } }): Promise<SubscriptionDto>;
   create(a: { ctx: Ctx; input: SubscriptionInput }): Promise<SubscriptionDto>;
   list(a: { ctx: Ctx }): Promise<SubscriptionDto[]>;
   get(a: { ctx: Ctx; input: { id: string } }): Promise<SubscriptionDto>;
@@ -190,6 +207,19 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
     }
   }
 
+  function record(ctx: Ctx, action: string, sub: Subscription, details: Record<string, unknown> = {}): void {
+    void o.audit
+      ?.append({
+        actor: ctx.caller,
+        action: `subscription.${action}`,
+        target: sub.id,
+        result: "ok",
+        details: { name: sub.name, ...details },
+        ...(sub.tenant ? { tenant: sub.tenant } : {}),
+      })
+      .catch((e) => o.log("warn", "audit record not written", { action, err: String(e) }));
+  }
+
   async function save(sub: Subscription): Promise<Subscription> {
     await o.repo.put(sub);
     await reconcile(sub.id, sub);
@@ -199,7 +229,9 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
   async function setState(ctx: Ctx, id: string, state: Subscription["state"]): Promise<SubscriptionDto> {
     const sub = await load(ctx, id);
     if (sub.state === state) return dto(sub);
-    return dto(await save({ ...sub, state, updatedAt: new Date().toISOString() }));
+    const saved = await save({ ...sub, state, updatedAt: new Date().toISOString() });
+    record(ctx, state === "paused" ? "pause" : "resume", saved);
+    return dto(saved);
   }
 
   async function attach({ ctx, input }: { ctx: Ctx; input: { id: string; member: Member } }): Promise<() => void> {
@@ -220,6 +252,9 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
   }
 
   return {
+    instance,
+    peek: (id) => o.repo.get(id),
+
     async create({ ctx, input }) {
       checkTenant(ctx, input.tenant);
       const now = new Date().toISOString();
@@ -256,6 +291,7 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
         throw e;
       }
       await reconcile(sub.id, sub);
+      record(ctx, "create", sub, { target: sub.target.type });
       return dto(sub);
     },
 
@@ -288,7 +324,9 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
         updatedAt: new Date().toISOString(),
       };
       await o.consumers.ensure(next);
-      return dto(await save(next));
+      const saved = await save(next);
+      record(ctx, "update", saved, { fields: Object.keys(p) });
+      return dto(saved);
     },
 
     async remove({ ctx, input }) {
@@ -296,6 +334,30 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
       await reconcile(sub.id, undefined);
       await o.consumers.remove(sub.id);
       await o.repo.delete(sub.id);
+      record(ctx, "delete", sub);
+    },
+
+    async reset({ ctx, input }) {
+      const sub = await load(ctx, input.id);
+      const st = await stats(sub);
+      if (sub.state !== "paused" && st.members > 0) {
+        throw new AppError(
+          "CONFLICT",
+          `Pause subscription ${sub.id} (or disconnect its ${st.members} members) before resetting its position`,
+          {
+            details: [{ field: "state", rule: "must be paused, or have no members connected" }],
+          },
+        );
+      }
+      // no delivery of it may run here while its consumer is recreated
+      await reconcile(sub.id, { ...sub, state: "paused" });
+      try {
+        await o.consumers.reset(sub, input.to);
+      } finally {
+        await reconcile(sub.id, sub);
+      }
+      record(ctx, "reset", sub, { to: input.to });
+      return dto(sub);
     },
 
     pause: ({ ctx, input }) => setState(ctx, input.id, "paused"),

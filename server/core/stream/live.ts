@@ -2,7 +2,7 @@ import { AppError } from "../../../lib/errors";
 import type { StoredEvent } from "../bus/ports";
 import { subjectFilter } from "../bus/subjects";
 import { type Ctx, mayActOn } from "../context";
-import type { LiveSource, LiveStart } from "./ports";
+import type { LiveSource, LiveStart, LiveSubscription } from "./ports";
 
 /** What a live view asks for (API.md `GET /api/stream`). */
 export interface LiveInput {
@@ -12,7 +12,7 @@ export interface LiveInput {
   /** The CloudEvents `subject` attribute, matched exactly (filtered here: NATS cannot). */
   subject?: string;
   from: LiveStart;
-  /** A replay with a stream target (API.md "Replays"). Reserved: replays land later, so none exists yet. */
+  /** A replay with a stream target (API.md "Replays"): its range is read instead of the live stream. */
   replay?: string;
 }
 
@@ -39,21 +39,27 @@ export interface LiveService {
 export interface LiveServiceOptions {
   source: LiveSource;
   subjectPrefix: string;
+  /** Replays with a stream target, read through `?replay=<id>` (given lazily: built after this service). */
+  replays?: () => { openStream(ctx: Ctx, id: string): Promise<LiveSubscription> } | undefined;
 }
 
-export function createLiveService({ source, subjectPrefix }: LiveServiceOptions): LiveService {
+export function createLiveService({ source, subjectPrefix, replays: replaySource }: LiveServiceOptions): LiveService {
   const open = new Set<LiveStream>();
   let stopping: Promise<void> | undefined;
 
   const shuttingDown = () => new AppError("UNAVAILABLE", "The server is shutting down; reconnect", { retryAfterSec: 1 });
 
   async function openStream({ ctx, input }: { ctx: Ctx; input: LiveInput }): Promise<LiveStream> {
-    if (input.replay !== undefined) {
-      throw new AppError("NOT_FOUND", "no such replay", {
-        details: [{ field: "replay", rule: "must be the id of a replay with a stream target" }],
-      });
-    }
     if (stopping) throw shuttingDown();
+    if (input.replay !== undefined) {
+      const replays = replaySource?.();
+      if (!replays) {
+        throw new AppError("NOT_FOUND", "no such replay", {
+          details: [{ field: "replay", rule: "must be the id of a replay with a stream target" }],
+        });
+      }
+      return wrap(await replays.openStream(ctx, input.replay), () => true);
+    }
     if (input.tenant !== undefined && !mayActOn(ctx, input.tenant)) {
       throw new AppError("FORBIDDEN", `This key may not act on tenant "${input.tenant}"`, {
         details: [{ field: "tenant", rule: "must be a tenant this key is allowed to use" }],
@@ -66,7 +72,10 @@ export function createLiveService({ source, subjectPrefix }: LiveServiceOptions)
     const accept = (e: StoredEvent) =>
       (subject === undefined || e.event.subject === subject) && (scoped === undefined || scoped.has(e.tenant));
 
-    const sub = await source.open({ filterSubject: subjectFilter(subjectPrefix, tenant, input.type), from: input.from });
+    return wrap(await source.open({ filterSubject: subjectFilter(subjectPrefix, tenant, input.type), from: input.from }), accept);
+  }
+
+  async function wrap(sub: LiveSubscription, accept: (e: StoredEvent) => boolean): Promise<LiveStream> {
     if (stopping) {
       // the service stopped while the consumer was being created
       await sub.stop();

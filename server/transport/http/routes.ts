@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { AppError, HTTP_STATUS } from "../../../lib/errors";
+import { HTTP_STATUS } from "../../../lib/errors";
 import type { StoredEvent } from "../../core/bus/ports";
-import { typePatternRule } from "../../core/bus/subjects";
 import { decodeHttpRequest, detectMode } from "../../core/cloudevents/http";
 import { toJson } from "../../core/cloudevents/json";
-import { checkTimestamp, checkUriReference } from "../../core/cloudevents/types";
+import { checkUriReference } from "../../core/cloudevents/types";
 import { createStreamHandler } from "../sse/stream";
 import { readBody, sendJson, validation } from "./io";
+import { listParams, parseJson, parseQuery, seq, tenant, timestamp, typePattern } from "./params";
+import { recoveryRoutes } from "./recovery-routes";
 import type { Route, RouteRequest } from "./router";
 import { subscriptionRoutes } from "./subscription-routes";
 
@@ -14,20 +15,6 @@ import { subscriptionRoutes } from "./subscription-routes";
  * Every HTTP route of the API, in one table: the router, the docs and the tenant-isolation test
  * all read this list, so a route cannot be added without them seeing it.
  */
-
-const tenant = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -");
-const timestamp = z.string().refine((v) => checkTimestamp(v) === undefined, "must be an RFC 3339 timestamp");
-const seq = z.coerce.number().int("must be an integer").min(1, "must be >= 1").max(Number.MAX_SAFE_INTEGER, "is too large");
-const typePattern = z.string().superRefine((v, ctx) => {
-  const rule = typePatternRule(v);
-  if (rule) ctx.addIssue({ code: "custom", message: rule });
-});
-
-/** `?limit=` (default 50, max 1000) and an opaque `?cursor=`. */
-export const listParams = {
-  limit: z.coerce.number().int("must be an integer").min(1, "must be 1 to 1000").max(1000, "must be 1 to 1000").default(50),
-  cursor: z.string().regex(/^\d+$/, "must be a cursor from a previous answer's `next`").optional(),
-};
 
 const historyQuery = z
   .object({
@@ -57,25 +44,6 @@ const simplePublishQuery = z.object({
     .min(1, "is required (a URI-reference naming the producer)")
     .refine((v) => checkUriReference(v) === undefined, "must be a URI-reference"),
 });
-
-function parseQuery<T extends z.ZodType>(schema: T, query: URLSearchParams): z.infer<T> {
-  const obj: Record<string, string> = {};
-  for (const [k, v] of query) obj[k] = v;
-  const r = schema.safeParse(obj);
-  if (!r.success) throw validation(r.error, "Invalid query parameters");
-  return r.data;
-}
-
-function parseJson(body: Buffer): unknown {
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw new AppError("VALIDATION", `The body is not valid JSON: ${(e as Error).message}`, {
-      details: [{ field: "body", rule: "must be valid JSON" }],
-      cause: e,
-    });
-  }
-}
 
 function storedItem(e: StoredEvent) {
   return { seq: e.seq, storedAt: e.storedAt, tenant: e.tenant, event: toJson(e.event) };
@@ -151,6 +119,7 @@ async function health({ res, c }: RouteRequest): Promise<void> {
 
 export const routes: readonly Route[] = [
   ...subscriptionRoutes,
+  ...recoveryRoutes,
   { method: "POST", path: "/api/events", handler: publishEvents },
   { method: "POST", path: "/api/events/publish", handler: publishSimple },
   { method: "GET", path: "/api/events", handler: history },

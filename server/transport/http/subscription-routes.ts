@@ -1,22 +1,17 @@
+import { z } from "zod";
 import { subscriptionInputSchema, subscriptionPatchSchema } from "../../../lib/contracts/subscriptions";
-import { AppError } from "../../../lib/errors";
-import { readBody, sendJson, validation } from "./io";
-import type { Route, RouteRequest } from "./router";
+import { sendJson } from "./io";
+import { jsonBody, timestamp } from "./params";
+import type { Route } from "./router";
 
-const BODY_LIMIT = 256 * 1024;
-
-async function jsonBody(req: RouteRequest["req"]): Promise<unknown> {
-  const body = await readBody(req, BODY_LIMIT);
-  if (body.length === 0) return {};
-  try {
-    return JSON.parse(body.toString("utf8"));
-  } catch (e) {
-    throw new AppError("VALIDATION", `The body is not valid JSON: ${(e as Error).message}`, {
-      details: [{ field: "body", rule: "must be valid JSON" }],
-      cause: e,
-    });
-  }
-}
+const resetSchema = z
+  .object({
+    to: z.union([
+      z.object({ time: timestamp }).strict(),
+      z.object({ sequence: z.number().int("must be an integer").min(1, "must be >= 1") }).strict(),
+    ]),
+  })
+  .strict();
 
 /** Subscription routes (API.md "Subscriptions"). */
 export const subscriptionRoutes: readonly Route[] = [
@@ -24,9 +19,8 @@ export const subscriptionRoutes: readonly Route[] = [
     method: "POST",
     path: "/api/subscriptions",
     async handler({ req, res, ctx, c }) {
-      const parsed = subscriptionInputSchema.safeParse(await jsonBody(req));
-      if (!parsed.success) throw validation(parsed.error, "Invalid subscription");
-      sendJson(res, 201, await c.subscriptions.create({ ctx, input: parsed.data }));
+      const input = await jsonBody(req, subscriptionInputSchema, "subscription");
+      sendJson(res, 201, await c.subscriptions.create({ ctx, input }));
     },
   },
   {
@@ -47,9 +41,8 @@ export const subscriptionRoutes: readonly Route[] = [
     method: "PATCH",
     path: "/api/subscriptions/:id",
     async handler({ req, res, ctx, c, params }) {
-      const parsed = subscriptionPatchSchema.safeParse(await jsonBody(req));
-      if (!parsed.success) throw validation(parsed.error, "Invalid subscription change");
-      sendJson(res, 200, await c.subscriptions.update({ ctx, input: { id: params.id as string, patch: parsed.data } }));
+      const patch = await jsonBody(req, subscriptionPatchSchema, "subscription change");
+      sendJson(res, 200, await c.subscriptions.update({ ctx, input: { id: params.id as string, patch } }));
     },
   },
   {
@@ -65,6 +58,14 @@ export const subscriptionRoutes: readonly Route[] = [
     path: "/api/subscriptions/:id/pause",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 200, await c.subscriptions.pause({ ctx, input: { id: params.id as string } }));
+    },
+  },
+  {
+    method: "POST",
+    path: "/api/subscriptions/:id/reset",
+    async handler({ req, res, ctx, c, params }) {
+      const { to } = await jsonBody(req, resetSchema, "reset");
+      sendJson(res, 200, await c.subscriptions.reset({ ctx, input: { id: params.id as string, to } }));
     },
   },
   {

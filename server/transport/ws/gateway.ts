@@ -66,7 +66,6 @@ export function attachWebSocket(
         ws.send(
           JSON.stringify({ type: "overflow", pending: pending.size, bufferedBytes: ws.bufferedAmount } satisfies ServerFrame),
         );
-        console.log(performance.now().toFixed(0), "DBG overflow terminate");
         ws.terminate();
       }
     };
@@ -146,22 +145,33 @@ export function attachWebSocket(
         id = sub.id;
       }
       const subId = id as string;
-      if (joined.has(subId))
-        throw new AppError("CONFLICT", `Already subscribed to ${subId}`, {
-          details: [{ field: "subscription", rule: "must not be joined twice" }],
+      // an ad-hoc subscription lives only while joined: remove it when joining fails or the client already left
+      const dropAdHoc = () => {
+        if (adHoc) void c.subscriptions.remove({ ctx, input: { id: subId } }).catch(() => {});
+      };
+      let leave: () => void;
+      try {
+        if (joined.has(subId))
+          throw new AppError("CONFLICT", `Already subscribed to ${subId}`, {
+            details: [{ field: "subscription", rule: "must not be joined twice" }],
+          });
+        const sub = await c.subscriptions.get({ ctx, input: { id: subId } });
+        if (sub.target.type !== "websocket" && sub.target.type !== "internal") {
+          throw new AppError("CONFLICT", `Subscription ${subId} delivers by HTTP push`, {
+            details: [{ field: "subscription", rule: "must have a websocket target" }],
+          });
+        }
+        leave = await c.subscriptions.attach({
+          ctx,
+          input: { id: subId, member: member(subId, maxInFlight, sub.retry.ackWaitMs) },
         });
-      const sub = await c.subscriptions.get({ ctx, input: { id: subId } });
-      if (sub.target.type !== "websocket" && sub.target.type !== "internal") {
-        throw new AppError("CONFLICT", `Subscription ${subId} delivers by HTTP push`, {
-          details: [{ field: "subscription", rule: "must have a websocket target" }],
-        });
+      } catch (e) {
+        dropAdHoc();
+        throw e;
       }
-      const leave = await c.subscriptions.attach({
-        ctx,
-        input: { id: subId, member: member(subId, maxInFlight, sub.retry.ackWaitMs) },
-      });
       if (closed) {
         leave();
+        dropAdHoc();
         return;
       }
       joined.set(subId, { leave, adHoc });
@@ -235,7 +245,6 @@ export function attachWebSocket(
     });
 
     ws.on("close", () => {
-      console.log(performance.now().toFixed(0), "DBG ws close", pending.size);
       closed = true;
       clearInterval(heartbeat);
       for (const id of [...pending.keys()]) settle(id, { ok: false, gone: true });

@@ -1,0 +1,172 @@
+import { randomBytes } from "node:crypto";
+import { AppError } from "../../../lib/errors";
+import { type Ctx, mayActOn } from "../context";
+import type { Job, JobKind, JobStore } from "./ports";
+
+export interface JobHandle {
+  readonly job: Job;
+  /** Records progress (persisted at most every `flushMs`). */
+  progress(done: number, failed?: number, position?: number): void;
+  /** True once someone asked to cancel (checked at each flush). */
+  cancelled(): boolean;
+}
+
+/** Waits so that `n` more operations keep under `ratePerSec` on average. */
+export class RateLimiter {
+  private next = Date.now();
+  constructor(private readonly ratePerSec: number) {}
+  async take(n = 1): Promise<void> {
+    const now = Date.now();
+    if (this.next < now) this.next = now;
+    const wait = this.next - now;
+    this.next += (n * 1000) / this.ratePerSec;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+export interface JobRunnerOptions {
+  store: JobStore;
+  /** Marks cancel requests; separate from the job record so its owner's progress writes cannot lose one. */
+  requestCancel(id: string): Promise<void>;
+  isCancelRequested(id: string): Promise<boolean>;
+  log: (level: "info" | "warn" | "error", msg: string, extra?: object) => void;
+  instance: string;
+  /** @default 250 */
+  flushMs?: number;
+  /** A running job whose owner has not written for this long was interrupted. @default 10000 */
+  staleMs?: number;
+}
+
+/**
+ * Background jobs (bulk requeue / discard, replays): their state lives in NATS KV, so any replica
+ * answers for any job; a job whose owner stopped (or died) is reported `interrupted` with how far it got.
+ */
+export function createJobRunner(o: JobRunnerOptions) {
+  const flushMs = o.flushMs ?? 250;
+  const staleMs = o.staleMs ?? 10_000;
+  const mine = new Map<string, { job: Job; cancel: boolean; done: Promise<void> }>();
+
+  function visible(ctx: Ctx, job: Job): boolean {
+    return ctx.tenants === "*" || (job.tenants !== "*" && job.tenants.every((t) => mayActOn(ctx, t)));
+  }
+
+  async function get(ctx: Ctx, id: string): Promise<Job> {
+    const job = mine.get(id)?.job ?? (await o.store.get(id));
+    if (!job || !visible(ctx, job))
+      throw new AppError("NOT_FOUND", `No job ${id}`, { details: [{ field: "id", rule: "must name an existing job" }] });
+    if (job.state === "running" && !mine.has(id) && Date.now() - Date.parse(job.heartbeatAt) > staleMs) {
+      // its replica stopped or died while running it
+      const interrupted: Job = { ...job, state: "interrupted", updatedAt: new Date().toISOString() };
+      await o.store.put(interrupted).catch(() => {});
+      return interrupted;
+    }
+    return job;
+  }
+
+  function start(args: {
+    ctx: Ctx;
+    kind: JobKind;
+    total: number;
+    spec: Record<string, unknown>;
+    /** A pending job (see `createPending`) that starts running now. */
+    existing?: Job;
+    /** Resolves when the work is done; may name how it ended (e.g. `cancelled` when its reader left). */
+    work: (h: JobHandle) => Promise<"cancelled" | "interrupted" | undefined> | Promise<void>;
+    onEnd?: (job: Job) => Promise<void> | void;
+  }): Job {
+    const now = new Date().toISOString();
+    const job: Job = args.existing
+      ? { ...args.existing, state: "running", owner: o.instance, heartbeatAt: now, updatedAt: now }
+      : { ...newJob(args.ctx, args.kind, args.total, args.spec, now), state: "running" };
+    const entry = { job, cancel: false, done: Promise.resolve() };
+    mine.set(job.id, entry);
+    const flush = async () => {
+      entry.job.heartbeatAt = new Date().toISOString();
+      entry.job.updatedAt = entry.job.heartbeatAt;
+      if (!entry.cancel && (await o.isCancelRequested(job.id).catch(() => false))) entry.cancel = true;
+      await o.store.put(entry.job).catch((e) => o.log("warn", "job progress not saved", { id: job.id, err: String(e) }));
+    };
+    const timer = setInterval(() => void flush(), flushMs);
+    timer.unref();
+    const handle: JobHandle = {
+      get job() {
+        return entry.job;
+      },
+      progress(done, failed = 0, position) {
+        entry.job.done += done;
+        entry.job.failed += failed;
+        if (position !== undefined) entry.job.position = position;
+      },
+      cancelled: () => entry.cancel,
+    };
+    entry.done = (async () => {
+      await o.store.put(job);
+      try {
+        const ended = await args.work(handle);
+        if (entry.job.state === "running") entry.job.state = ended ?? (entry.cancel ? "cancelled" : "completed");
+      } catch (e) {
+        entry.job.state = entry.job.state === "interrupted" ? "interrupted" : "failed";
+        entry.job.error = e instanceof Error ? e.message : String(e);
+        o.log("error", "job failed", { id: job.id, kind: job.kind, err: entry.job.error });
+      } finally {
+        clearInterval(timer);
+        await flush();
+        mine.delete(job.id);
+        await args.onEnd?.(entry.job);
+      }
+    })();
+    return { ...job };
+  }
+
+  function newJob(ctx: Ctx, kind: JobKind, total: number, spec: Record<string, unknown>, now: string): Job {
+    return {
+      id: `${kind}_${randomBytes(6).toString("hex")}`,
+      kind,
+      state: "pending",
+      total,
+      done: 0,
+      failed: 0,
+      tenants: ctx.tenants === "*" ? "*" : [...ctx.tenants],
+      actor: ctx.caller,
+      createdAt: now,
+      updatedAt: now,
+      owner: o.instance,
+      heartbeatAt: now,
+      spec,
+    };
+  }
+
+  return {
+    start,
+    get,
+    /** A job that waits for something to run it (e.g. a replay read by a live view). */
+    async createPending(args: { ctx: Ctx; kind: JobKind; total: number; spec: Record<string, unknown> }): Promise<Job> {
+      const job = newJob(args.ctx, args.kind, args.total, args.spec, new Date().toISOString());
+      await o.store.put(job);
+      return job;
+    },
+    async cancel(ctx: Ctx, id: string): Promise<Job> {
+      const job = await get(ctx, id);
+      if (job.state !== "running" && job.state !== "pending") return job;
+      await o.requestCancel(id);
+      const local = mine.get(id);
+      if (local) local.cancel = true;
+      return { ...job, state: job.state };
+    },
+    /** Stops this replica's jobs: they end as `interrupted`, with how far they got. */
+    async stop(): Promise<void> {
+      const all = [...mine.values()];
+      for (const e of all) {
+        e.cancel = true;
+        e.job.state = "interrupted";
+      }
+      await Promise.allSettled(all.map((e) => e.done));
+    },
+    /** Resolves when the job (run here) ends; for tests. */
+    async settled(id: string): Promise<void> {
+      await mine.get(id)?.done;
+    },
+  };
+}
+
+export type JobRunner = ReturnType<typeof createJobRunner>;

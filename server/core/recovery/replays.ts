@@ -1,0 +1,265 @@
+import type { ReplayInput, ReplayStatus } from "../../../lib/contracts/replays";
+import { AppError } from "../../../lib/errors";
+import type { EventStore, RangeInput, StoredEvent } from "../bus/ports";
+import { subjectFilter } from "../bus/subjects";
+import { type Ctx, mayActOn } from "../context";
+import { matchesFilters, matchesTypes } from "../delivery/filters";
+import type { Subscription } from "../delivery/ports";
+import type { LiveSubscription } from "../stream/ports";
+import { type JobHandle, type JobRunner, RateLimiter } from "./jobs";
+import type { AuditLog, Job, Redelivery } from "./ports";
+
+export interface ReplayServiceOptions {
+  store: EventStore;
+  redelivery: Redelivery;
+  jobs: JobRunner;
+  audit: AuditLog;
+  subjectPrefix: string;
+  /** The subscription a replay targets (undefined when it does not exist). */
+  subscription(id: string): Promise<Subscription | undefined>;
+  defaultRatePerSec: number;
+}
+
+function status(job: Job): ReplayStatus {
+  return {
+    id: job.id,
+    state: job.state,
+    delivered: job.done,
+    total: job.total,
+    ...(job.position !== undefined ? { position: job.position } : {}),
+    target: job.spec.target as ReplayStatus["target"],
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(job.error ? { error: job.error } : {}),
+  };
+}
+
+/**
+ * Replays: a range of the event stream (by time or sequence, both ends inclusive), filtered, sent
+ * to one subscription alone (copies in the redelivery stream, marked with the replay id) or read
+ * from `GET /api/stream?replay=<id>`. Capped in rate, with progress, cancel and `interrupted`.
+ */
+export function createReplayService(o: ReplayServiceOptions) {
+  function plan(ctx: Ctx, input: ReplayInput, sub: Subscription | undefined) {
+    let tenant = input.filter?.tenant;
+    if (tenant !== undefined && !mayActOn(ctx, tenant)) {
+      throw new AppError("FORBIDDEN", `This key may not act on tenant "${tenant}"`, {
+        details: [{ field: "filter.tenant", rule: "must be a tenant this key is allowed to use" }],
+      });
+    }
+    if (sub?.tenant !== undefined) {
+      // a tenant's subscription never receives another tenant's events
+      if (tenant !== undefined && tenant !== sub.tenant) {
+        throw new AppError("VALIDATION", `Subscription ${sub.id} belongs to tenant ${sub.tenant}`, {
+          details: [{ field: "filter.tenant", rule: "must be the subscription's tenant" }],
+        });
+      }
+      tenant = sub.tenant;
+    }
+    if (tenant === undefined && ctx.tenants !== "*") {
+      if (ctx.tenants.length !== 1)
+        throw new AppError("VALIDATION", "Name the tenant to replay", {
+          details: [{ field: "filter.tenant", rule: "is required for this key" }],
+        });
+      tenant = ctx.tenants[0];
+    }
+    const types = input.filter?.types;
+    const filters = input.filter?.filters;
+    const range: RangeInput = {
+      filterSubject: subjectFilter(o.subjectPrefix, tenant, types?.length === 1 ? types[0] : undefined),
+      ...("sequence" in input.from ? { fromSeq: input.from.sequence } : { fromTime: new Date(input.from.time).toISOString() }),
+      ...(input.to
+        ? "sequence" in input.to
+          ? { toSeq: input.to.sequence }
+          : { toTime: new Date(input.to.time).toISOString() }
+        : {}),
+    };
+    const accept = (e: StoredEvent) =>
+      (sub === undefined || matchesTypes(e.event.type, sub.types)) &&
+      matchesTypes(e.event.type, types) &&
+      matchesFilters(e.event, filters) &&
+      (ctx.tenants === "*" || mayActOn(ctx, e.tenant));
+    return { range, accept };
+  }
+
+  async function count(range: RangeInput, accept: (e: StoredEvent) => boolean): Promise<number> {
+    let n = 0;
+    for await (const e of o.store.read({ ...range, headersOnly: true })) if (accept(e)) n++;
+    return n;
+  }
+
+  async function create({
+    ctx,
+    input,
+  }: {
+    ctx: Ctx;
+    input: ReplayInput;
+  }): Promise<{ count: number } | { id: string; count: number }> {
+    let sub: Subscription | undefined;
+    if (input.target.type === "subscription") {
+      sub = await o.subscription(input.target.id);
+      if (!sub || (sub.tenant === undefined ? ctx.tenants !== "*" : !mayActOn(ctx, sub.tenant))) {
+        throw new AppError("NOT_FOUND", `No subscription ${input.target.id}`, {
+          details: [{ field: "target.id", rule: "must name an existing subscription" }],
+        });
+      }
+    }
+    if ("sequence" in input.from && input.to && "sequence" in input.to && input.to.sequence < input.from.sequence) {
+      throw new AppError("VALIDATION", "The range ends before it starts", {
+        details: [{ field: "to.sequence", rule: "must be >= from.sequence" }],
+      });
+    }
+    const { range, accept } = plan(ctx, input, sub);
+    const total = await count(range, accept);
+    if (input.dryRun) return { count: total };
+    const ratePerSec = input.ratePerSec ?? o.defaultRatePerSec;
+    const target = input.target;
+    const spec = { target, range, filter: input.filter ?? {}, ratePerSec };
+    const onEnd = (j: Job) =>
+      o.audit
+        .append({
+          actor: ctx.caller,
+          action: "replay.end",
+          target: j.id,
+          result: j.state === "failed" ? "failed" : "ok",
+          details: { state: j.state, delivered: j.done, total: j.total },
+        })
+        .catch(() => {});
+    let job: Job;
+    if (target.type === "subscription" && sub) {
+      const subId = sub.id;
+      job = o.jobs.start({
+        ctx,
+        kind: "replay",
+        total,
+        spec,
+        onEnd,
+        work: async (h) => {
+          const limiter = new RateLimiter(ratePerSec);
+          let batch: StoredEvent[] = [];
+          const flush = async () => {
+            if (batch.length === 0) return;
+            const part = batch;
+            batch = [];
+            await limiter.take(part.length);
+            await o.redelivery.send(
+              part.map((e) => ({
+                subscription: subId,
+                event: e.event,
+                tenant: e.tenant,
+                originalSeq: e.seq,
+                originalSubject: e.subject,
+                storedAt: e.storedAt,
+                msgId: `rp:${h.job.id}:${e.seq}`,
+                replayId: h.job.id,
+              })),
+            );
+            h.progress(part.length, 0, part[part.length - 1]?.seq);
+          };
+          for await (const e of o.store.read(range)) {
+            if (h.cancelled()) return;
+            if (!accept(e)) continue;
+            batch.push(e);
+            if (batch.length >= Math.min(100, Math.max(1, Math.ceil(ratePerSec / 10)))) await flush();
+          }
+          if (!h.cancelled()) await flush();
+        },
+      });
+    } else {
+      // read by the live view: the job waits (pending) for `GET /api/stream?replay=<id>` and runs while it is read
+      job = await o.jobs.createPending({ ctx, kind: "replay", total, spec });
+    }
+    await o.audit
+      .append({
+        actor: ctx.caller,
+        action: "replay.create",
+        target: job.id,
+        result: "ok",
+        details: { count: total, target, from: input.from, to: input.to ?? null },
+      })
+      .catch(() => {});
+    return { id: job.id, count: total };
+  }
+
+  /** The events of a stream-target replay, rate-capped, as a live subscription that ends with the range. */
+  async function openStream(ctx: Ctx, id: string): Promise<LiveSubscription> {
+    const pending = await o.jobs.get(ctx, id).catch(() => undefined);
+    const spec = pending?.spec as
+      | { target?: { type: string }; range?: RangeInput; filter?: ReplayInput["filter"]; ratePerSec?: number }
+      | undefined;
+    if (pending?.kind !== "replay" || spec?.target?.type !== "stream" || !spec.range) {
+      throw new AppError("NOT_FOUND", "no such replay", {
+        details: [{ field: "replay", rule: "must be the id of a replay with a stream target" }],
+      });
+    }
+    if (pending.state !== "pending") {
+      throw new AppError("CONFLICT", `Replay ${id} is ${pending.state}; a stream replay is read once`, {
+        details: [{ field: "replay", rule: "must not have been read already" }],
+      });
+    }
+    const range = spec.range;
+    const filters = spec.filter?.filters;
+    const types = spec.filter?.types;
+    const accept = (e: StoredEvent) =>
+      matchesTypes(e.event.type, types) && matchesFilters(e.event, filters) && mayActOn(ctx, e.tenant);
+    const limiter = new RateLimiter(spec.ratePerSec ?? o.defaultRatePerSec);
+    let handle: JobHandle | undefined;
+    let finish: (how?: "cancelled") => void = () => {};
+    const finished = new Promise<"cancelled" | undefined>((resolve) => {
+      finish = (how) => resolve(how);
+    });
+    let ended = false;
+    o.jobs.start({
+      ctx,
+      kind: "replay",
+      total: pending.total,
+      spec: pending.spec,
+      existing: pending,
+      work: async (h) => {
+        handle = h;
+        return finished;
+      },
+    });
+    return {
+      startSeq: range.fromSeq ?? 0,
+      pending: async () => Math.max(0, pending.total - (handle?.job.done ?? 0)),
+      async stop() {
+        finish(ended ? undefined : "cancelled"); // the reader left before the end
+      },
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const e of o.store.read(range)) {
+            if (handle?.cancelled()) return;
+            if (!accept(e)) continue;
+            await limiter.take(1);
+            handle?.progress(1, 0, e.seq);
+            yield e;
+          }
+          ended = true;
+        } finally {
+          finish(ended ? undefined : "cancelled");
+        }
+      },
+    };
+  }
+
+  return {
+    create,
+    openStream,
+    async get({ ctx, input }: { ctx: Ctx; input: { id: string } }): Promise<ReplayStatus> {
+      const job = await o.jobs.get(ctx, input.id);
+      if (job.kind !== "replay")
+        throw new AppError("NOT_FOUND", `No replay ${input.id}`, { details: [{ field: "id", rule: "must name a replay" }] });
+      return status(job);
+    },
+    async cancel({ ctx, input }: { ctx: Ctx; input: { id: string } }): Promise<ReplayStatus> {
+      const job = await o.jobs.cancel(ctx, input.id);
+      await o.audit
+        .append({ actor: ctx.caller, action: "replay.cancel", target: input.id, result: "ok", details: {} })
+        .catch(() => {});
+      return status(job);
+    },
+  };
+}
+
+export type ReplayService = ReturnType<typeof createReplayService>;

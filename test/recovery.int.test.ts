@@ -1,0 +1,413 @@
+import { randomUUID } from "node:crypto";
+import { jetstream } from "@nats-io/jetstream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SubscriptionDto } from "../lib/contracts/subscriptions";
+import { createDeadLetterSink } from "../server/adapters/nats/dead-letters";
+import { createEvent } from "../server/core/cloudevents/event";
+import { systemCtx } from "../server/core/context";
+import { cleanup, configEnv, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { startChildApp } from "../server/testing/processes";
+import { startPushTarget } from "../server/testing/push-target";
+
+let app: TestApp;
+const ctx = systemCtx("test");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  app = await startTestApp(testConfig({ DUPLICATE_WINDOW: "600" }));
+});
+afterAll(async () => {
+  await app?.stop();
+  if (app) await cleanup(app.config);
+});
+
+async function until(check: () => boolean | Promise<boolean>, ms = 20_000, what = "condition"): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await sleep(30);
+  }
+  throw new Error(`${what} not met within ${ms} ms`);
+}
+
+async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, base = app.url) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+async function createSub(def: Record<string, unknown>): Promise<SubscriptionDto> {
+  const r = await api<SubscriptionDto>("POST", "/api/subscriptions", { name: `s-${randomUUID().slice(0, 8)}`, ...def });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body;
+}
+
+async function publish(type: string, extra: Record<string, unknown> = {}) {
+  const id = randomUUID();
+  const res = await fetch(`${app.url}/api/events`, {
+    method: "POST",
+    headers: { "content-type": "application/cloudevents+json" },
+    body: JSON.stringify({ specversion: "1.0", id, source: "/tests/recovery", type, data: { id }, ...extra }),
+  });
+  expect(res.status).toBe(202);
+  return { id, seq: ((await res.json()) as { seq: number }).seq };
+}
+
+type DlItem = {
+  id: string;
+  event: { id: string; type: string };
+  subscription: string;
+  attempts: number;
+  lastError: { message: string; status?: number };
+  originalSeq: number;
+  errors?: unknown[];
+};
+type DlPage = { items: DlItem[]; next: string | null; total: number };
+
+/** Writes dead letters straight to the stream (fast setup for bulk tests). */
+async function seedDeadLetters(subscription: string, n: number, type: string): Promise<string[]> {
+  const sink = createDeadLetterSink({
+    js: jetstream(app.container.nats.nc),
+    subjectPrefix: app.config.SUBJECT_PREFIX,
+    timeoutMs: 10_000,
+  });
+  const ids: string[] = [];
+  const at = new Date().toISOString();
+  for (let i = 0; i < n; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, n - i) }, (_, j) => {
+        const id = `seed-${i + j}-${randomUUID().slice(0, 6)}`;
+        ids.push(id);
+        const r = createEvent({ attributes: { specversion: "1.0", id, source: "/seed", type, tenantid: "acme" } });
+        if (!r.ok) throw new Error("bad seed event");
+        return sink.write(r.event, {
+          subscription,
+          tenant: "acme",
+          reason: "max-attempts",
+          attempts: [{ attempt: 1, at, message: "seeded failure", status: 500 }],
+          firstFailedAt: at,
+          lastFailedAt: at,
+          originalSeq: 1_000_000 + i + j,
+          originalSubject: `${app.config.SUBJECT_PREFIX}.acme.${type}`,
+        });
+      }),
+    );
+  }
+  return ids;
+}
+
+async function dlPage(q: string): Promise<DlPage> {
+  const r = await api<DlPage>("GET", `/api/dead-letters?${q}`);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+describe("dead letters", () => {
+  it("lists with filters, total and pagination; inspects one with every attempt's error", async () => {
+    let healthy = false;
+    const target = await startPushTarget(() => ({ status: healthy ? 200 : 500 }));
+    try {
+      const type = `com.anumate.dl${randomUUID().slice(0, 6)}.x`;
+      const s = await createSub({
+        types: [type],
+        target: { type: "push", url: target.url },
+        retry: { maxAttempts: 2, initialDelayMs: 20, maxDelayMs: 20 },
+        circuit: { failureThreshold: 100 }, // keep the circuit out of this test
+      });
+      const events = [
+        await publish(type, { subject: "a" }),
+        await publish(type, { subject: "b" }),
+        await publish(type, { subject: "c" }),
+      ];
+      await until(async () => (await dlPage(`subscription=${s.id}`)).total === 3);
+      const all = await dlPage(`subscription=${s.id}&limit=2`);
+      expect(all.items.map((i) => i.event.id)).toEqual(events.slice(0, 2).map((e) => e.id));
+      expect(all.next).not.toBeNull();
+      const rest = await dlPage(`subscription=${s.id}&limit=2&cursor=${all.next}`);
+      expect(rest.items.map((i) => i.event.id)).toEqual([events[2]?.id]);
+      expect(rest.next).toBeNull();
+      expect(all.items[0]).toMatchObject({
+        subscription: s.id,
+        attempts: 2,
+        lastError: { status: 500 },
+        originalSeq: events[0]?.seq,
+      });
+      expect((await dlPage(`subscription=${s.id}&q=${events[1]?.id}`)).total).toBe(1);
+      expect((await dlPage(`subscription=${s.id}&type=com.anumate.other.*`)).total).toBe(0);
+      const one = await api<DlItem>("GET", `/api/dead-letters/${all.items[0]?.id}`);
+      expect(one.body.errors).toHaveLength(2);
+
+      // requeue one: it goes back to this subscription, and leaves the dead-letter stream
+      healthy = true;
+      const before = target.received.length;
+      const rq = await api("POST", `/api/dead-letters/${all.items[0]?.id}/requeue`);
+      expect(rq.status).toBe(202);
+      await until(() => target.received.slice(before).some((r) => r.headers["ce-id"] === events[0]?.id));
+      expect((await api("GET", `/api/dead-letters/${all.items[0]?.id}`)).status).toBe(404);
+      // discard another
+      expect((await api("DELETE", `/api/dead-letters/${all.items[1]?.id}`)).status).toBe(204);
+      expect((await dlPage(`subscription=${s.id}`)).total).toBe(1);
+    } finally {
+      await target.close();
+    }
+  });
+
+  it("a requeue goes to the subscription that dead-lettered it alone; two requeues at once deliver once", async () => {
+    const type = `com.anumate.rq${randomUUID().slice(0, 6)}.x`;
+    const failing = await createSub({ types: [type], target: { type: "internal" }, retry: { maxAttempts: 1 } });
+    const other = await createSub({ types: [type], target: { type: "internal" } });
+    let fail = true;
+    const gotFailing: string[] = [];
+    const gotOther: string[] = [];
+    await app.container.subscriptions.attachHandler({
+      ctx,
+      input: {
+        id: failing.id,
+        handler: (e) => {
+          if (fail) throw new Error("down");
+          gotFailing.push(e.id);
+        },
+      },
+    });
+    await app.container.subscriptions.attachHandler({ ctx, input: { id: other.id, handler: (e) => void gotOther.push(e.id) } });
+    const e = await publish(type);
+    await until(async () => (await dlPage(`subscription=${failing.id}`)).total === 1);
+    await until(() => gotOther.includes(e.id));
+    fail = false;
+    const dl = (await dlPage(`subscription=${failing.id}`)).items[0] as DlItem;
+    const [a, b] = await Promise.all([
+      api("POST", `/api/dead-letters/${dl.id}/requeue`),
+      api("POST", `/api/dead-letters/${dl.id}/requeue`),
+    ]);
+    expect([a.status, b.status].filter((s) => s === 202).length).toBeGreaterThanOrEqual(1);
+    await until(() => gotFailing.includes(e.id));
+    await sleep(1500);
+    expect(gotFailing.filter((x) => x === e.id)).toHaveLength(1);
+    expect(gotOther.filter((x) => x === e.id)).toHaveLength(1);
+  });
+
+  it("bulk requeue of 10,000 dead letters: none lost, none handled twice; dry run counts first", async () => {
+    const type = `com.anumate.bulk${randomUUID().slice(0, 6)}.x`;
+    const s = await createSub({ types: [type], target: { type: "internal" }, maxInFlight: 500 });
+    const handled = new Map<string, number>();
+    await app.container.subscriptions.attachHandler({
+      ctx,
+      input: { id: s.id, handler: (e) => void handled.set(e.id, (handled.get(e.id) ?? 0) + 1) },
+    });
+    const ids = await seedDeadLetters(s.id, 10_000, type);
+    const dry = await api<{ count: number }>("POST", "/api/dead-letters/requeue", {
+      filter: { subscription: s.id },
+      dryRun: true,
+    });
+    expect(dry.body.count).toBe(10_000);
+    const job = await api<{ jobId: string; count: number }>("POST", "/api/dead-letters/requeue", {
+      filter: { subscription: s.id },
+      ratePerSec: 20_000,
+    });
+    expect(job.status).toBe(202);
+    await until(
+      async () => (await api<{ state: string }>("GET", `/api/jobs/${job.body.jobId}`)).body.state === "completed",
+      120_000,
+      "job completed",
+    );
+    await until(() => handled.size === 10_000, 120_000, "all handled");
+    await sleep(500);
+    expect([...handled.values()].every((n) => n === 1)).toBe(true);
+    expect(ids.every((id) => handled.has(id))).toBe(true);
+    expect((await dlPage(`subscription=${s.id}`)).total).toBe(0);
+    const status = await api<{ done: number; total: number; failed: number }>("GET", `/api/jobs/${job.body.jobId}`);
+    expect(status.body).toMatchObject({ done: 10_000, total: 10_000, failed: 0 });
+  }, 240_000);
+
+  it("cancel half-way leaves the rest in the dead-letter stream", async () => {
+    const type = `com.anumate.cancel${randomUUID().slice(0, 6)}.x`;
+    const s = await createSub({ types: [type], target: { type: "internal" } });
+    await seedDeadLetters(s.id, 1000, type);
+    const job = await api<{ jobId: string }>("POST", "/api/dead-letters/requeue", {
+      filter: { subscription: s.id },
+      ratePerSec: 400,
+    });
+    await sleep(800);
+    expect((await api("DELETE", `/api/jobs/${job.body.jobId}`)).status).toBe(202);
+    await until(async () => (await api<{ state: string }>("GET", `/api/jobs/${job.body.jobId}`)).body.state === "cancelled");
+    const st = await api<{ done: number; total: number }>("GET", `/api/jobs/${job.body.jobId}`);
+    expect(st.body.done).toBeGreaterThan(0);
+    expect(st.body.done).toBeLessThan(1000);
+    expect((await dlPage(`subscription=${s.id}`)).total).toBe(1000 - st.body.done);
+  });
+
+  it("kill -9 of the service during a bulk requeue: every entry is still dead-lettered or handled", async () => {
+    const type = `com.anumate.kill${randomUUID().slice(0, 6)}.x`;
+    const s = await createSub({ types: [type], target: { type: "internal" }, maxInFlight: 200 });
+    const handled = new Set<string>();
+    await app.container.subscriptions.attachHandler({ ctx, input: { id: s.id, handler: (e) => void handled.add(e.id) } });
+    const ids = await seedDeadLetters(s.id, 3000, type);
+    const child = await startChildApp({ ...configEnv(app.config), API_PORT: "0", LOG_LEVEL: "silent" });
+    const job = await api<{ jobId: string }>(
+      "POST",
+      "/api/dead-letters/requeue",
+      { filter: { subscription: s.id }, ratePerSec: 2000 },
+      child.url,
+    );
+    expect(job.status).toBe(202);
+    await sleep(700);
+    await child.kill("SIGKILL");
+    await sleep(1500); // let delivered copies reach the handler
+    const remaining = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const page: DlPage = await dlPage(`subscription=${s.id}&limit=1000${cursor ? `&cursor=${cursor}` : ""}`);
+      for (const i of page.items) remaining.add(i.event.id);
+      cursor = page.next;
+    } while (cursor);
+    await until(() => ids.every((id) => remaining.has(id) || handled.has(id)), 20_000, "every entry dead-lettered or handled");
+    expect(handled.size).toBeGreaterThan(0);
+    expect(remaining.size).toBeGreaterThan(0);
+    // the job is reported interrupted, with how far it got
+    await until(
+      async () => (await api<{ state: string }>("GET", `/api/jobs/${job.body.jobId}`)).body.state === "interrupted",
+      20_000,
+    );
+  }, 60_000);
+});
+
+describe("replays", () => {
+  it("replays a time range into one subscription alone, in sequence order, marked with the replay id", async () => {
+    const type = `com.anumate.rp${randomUUID().slice(0, 6)}.x`;
+    const target = await createSub({ types: [type], target: { type: "internal" }, startAt: { type: "new" } });
+    const bystander = await createSub({ types: [type], target: { type: "internal" } });
+    const got: { id: string; seq: number; replayId?: string }[] = [];
+    const seenByOther: string[] = [];
+    await app.container.subscriptions.attachHandler({
+      ctx,
+      input: {
+        id: target.id,
+        handler: (e, i) => void got.push({ id: e.id, seq: i.seq, ...(i.replayId ? { replayId: i.replayId } : {}) }),
+      },
+    });
+    await app.container.subscriptions.attachHandler({
+      ctx,
+      input: { id: bystander.id, handler: (e) => void seenByOther.push(e.id) },
+    });
+    await publish(type); // before the range
+    await sleep(30);
+    const from = new Date().toISOString();
+    const inRange = [await publish(type), await publish(type), await publish(type)];
+    await sleep(30);
+    const to = new Date().toISOString();
+    await publish(type); // after the range
+    await until(() => got.length === 5 && seenByOther.length === 5);
+    got.length = 0;
+    seenByOther.length = 0;
+
+    const dry = await api<{ count: number }>("POST", "/api/replays", {
+      from: { time: from },
+      to: { time: to },
+      filter: { types: [type] },
+      target: { type: "subscription", id: target.id },
+      dryRun: true,
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body.count).toBe(3);
+    const r = await api<{ id: string; count: number }>("POST", "/api/replays", {
+      from: { time: from },
+      to: { time: to },
+      filter: { types: [type] },
+      target: { type: "subscription", id: target.id },
+    });
+    expect(r.status).toBe(202);
+    await until(() => got.length === 3);
+    await sleep(300);
+    expect(got.map((g) => g.id)).toEqual(inRange.map((e) => e.id));
+    expect(got.map((g) => g.seq)).toEqual(inRange.map((e) => e.seq));
+    expect(got.every((g) => g.replayId === r.body.id)).toBe(true);
+    expect(seenByOther).toEqual([]);
+    await until(async () => (await api<{ state: string }>("GET", `/api/replays/${r.body.id}`)).body.state === "completed");
+    expect((await api("GET", `/api/replays/${r.body.id}`)).body).toMatchObject({ delivered: 3, total: 3 });
+  });
+
+  it("replays a sequence range into the live view (/api/stream?replay=)", async () => {
+    const type = `com.anumate.rps${randomUUID().slice(0, 6)}.x`;
+    const events = [await publish(type), await publish(type), await publish(type), await publish(type)];
+    const r = await api<{ id: string; count: number }>("POST", "/api/replays", {
+      from: { sequence: events[1]?.seq },
+      to: { sequence: events[2]?.seq },
+      filter: { types: [type] },
+      target: { type: "stream" },
+    });
+    expect(r.body.count).toBe(2);
+    const res = await fetch(`${app.url}/api/stream?replay=${r.body.id}`);
+    expect(res.status).toBe(200);
+    const text = await res.text(); // the stream ends with the range
+    const ids = [...text.matchAll(/^data: (.*)$/gm)].map((m) => (JSON.parse(m[1] as string) as { id: string }).id);
+    expect(ids).toEqual([events[1]?.id, events[2]?.id]);
+    await until(async () => (await api<{ state: string }>("GET", `/api/replays/${r.body.id}`)).body.state === "completed");
+    expect((await fetch(`${app.url}/api/stream?replay=${r.body.id}`)).status).toBe(409);
+  });
+
+  it("validates replays with field errors", async () => {
+    const bad = await api<{ error: { details: { field: string }[] } }>("POST", "/api/replays", {
+      from: { time: "yesterday" },
+      target: { type: "subscription" },
+    });
+    expect(bad.status).toBe(400);
+    const fields = bad.body.error.details.map((d) => d.field);
+    expect(fields).toEqual(expect.arrayContaining(["target.id"]));
+    expect(
+      (await api("POST", "/api/replays", { from: { sequence: 1 }, target: { type: "subscription", id: "sub_nope" } })).status,
+    ).toBe(404);
+    expect(
+      (await api("POST", "/api/replays", { from: { sequence: 5 }, to: { sequence: 2 }, target: { type: "stream" } })).status,
+    ).toBe(400);
+  });
+});
+
+describe("reset position", () => {
+  it("is refused while members are connected and active; moves a paused subscription to a sequence", async () => {
+    const type = `com.anumate.reset${randomUUID().slice(0, 6)}.x`;
+    const s = await createSub({ types: [type], target: { type: "internal" } });
+    const got: string[] = [];
+    await app.container.subscriptions.attachHandler({ ctx, input: { id: s.id, handler: (e) => void got.push(e.id) } });
+    const events = [await publish(type), await publish(type), await publish(type)];
+    await until(() => got.length === 3);
+    const refused = await api<{ error: { code: string } }>("POST", `/api/subscriptions/${s.id}/reset`, {
+      to: { sequence: events[0]?.seq },
+    });
+    expect(refused.status).toBe(409);
+    await api("POST", `/api/subscriptions/${s.id}/pause`);
+    const ok = await api("POST", `/api/subscriptions/${s.id}/reset`, { to: { sequence: events[1]?.seq } });
+    expect(ok.status).toBe(200);
+    got.length = 0;
+    await api("POST", `/api/subscriptions/${s.id}/resume`);
+    await until(() => got.length === 2);
+    expect(got).toEqual([events[1]?.id, events[2]?.id]);
+  });
+});
+
+describe("audit trail", () => {
+  it("records administrative actions durably with who, what and the result", async () => {
+    const page = await api<{ items: { action: string; actor: string; result: string; at: string }[] }>(
+      "GET",
+      "/api/audit?limit=1000",
+    );
+    expect(page.status).toBe(200);
+    const actions = new Set(page.body.items.map((i) => i.action));
+    for (const a of [
+      "subscription.create",
+      "subscription.pause",
+      "subscription.reset",
+      "dead-letter.requeue",
+      "dead-letter.discard",
+      "replay.create",
+    ])
+      expect(actions.has(a), a).toBe(true);
+    expect(page.body.items.every((i) => i.actor && i.result && i.at)).toBe(true);
+    const only = await api<{ items: { action: string }[] }>("GET", "/api/audit?action=replay.create");
+    expect(only.body.items.length).toBeGreaterThan(0);
+    expect(only.body.items.every((i) => i.action === "replay.create")).toBe(true);
+  });
+});
