@@ -12,7 +12,8 @@ const ATTR = /^[a-z0-9]{1,64}$/;
 /** Limits on filter complexity: nesting depth and total conditions. */
 export const FILTER_LIMITS = { depth: 5, nodes: 50, valueLength: 1024 } as const;
 
-const typePattern = z
+/** A type pattern: exact (`a.b`), one more token (`a.b.*`) or any more (`a.b.>`). */
+export const typePattern = z
   .string()
   .min(1, "must not be empty")
   .max(256, "must be at most 256 characters")
@@ -202,3 +203,54 @@ export interface SubscriptionDto {
   updatedAt: string;
   stats?: SubscriptionStatsDto;
 }
+
+const circuitStateSchema = z.enum(["closed", "open", "half-open"]);
+
+/** `stats` of `GET /api/subscriptions[/{id}]`, as the console reads it. */
+export const subscriptionStatsSchema = z.object({
+  pending: z.number(),
+  ackPending: z.number(),
+  redelivered: z.number(),
+  delivered: z.number(),
+  members: z.number(),
+  circuit: circuitStateSchema,
+  lastError: z.object({ message: z.string(), status: z.number().optional(), at: z.string() }).nullable(),
+}) satisfies z.ZodType<SubscriptionStatsDto>;
+
+/** A stored subscription as answered by the API (parsed by the console; defaults already filled). */
+export const subscriptionSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  tenant: z.string().optional(),
+  types: z.array(z.string()).optional(),
+  filters: z.array(attributeFilterSchema).optional(),
+  queueGroup: z.string(),
+  target: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("push"), url: z.string(), timeoutMs: z.number() }),
+    z.object({ type: z.literal("websocket") }),
+    z.object({ type: z.literal("internal") }),
+  ]),
+  retry: z.object({
+    maxAttempts: z.number(),
+    initialDelayMs: z.number(),
+    multiplier: z.number(),
+    maxDelayMs: z.number(),
+    jitter: z.number(),
+    ackWaitMs: z.number(),
+  }),
+  startAt: z.discriminatedUnion("type", [
+    z.object({ type: z.literal("new") }),
+    z.object({ type: z.literal("all") }),
+    z.object({ type: z.literal("time"), value: z.string() }),
+    z.object({ type: z.literal("sequence"), value: z.number() }),
+  ]),
+  maxInFlight: z.number(),
+  circuit: z.object({ failureThreshold: z.number(), cooldownMs: z.number() }),
+  state: z.enum(["active", "paused"]),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  stats: subscriptionStatsSchema.optional(),
+}) satisfies z.ZodType<SubscriptionDto>;
+
+/** `GET /api/subscriptions`. */
+export const subscriptionListSchema = z.object({ items: z.array(subscriptionSchema), next: z.string().nullable() });

@@ -58,3 +58,33 @@ export type ServerFrame =
   | { type: "overflow"; pending: number; bufferedBytes: number }
   | { type: "ping"; at: string }
   | { type: "pong"; at: string };
+
+const errorDetail = z.object({ field: z.string(), rule: z.string(), index: z.number().optional() });
+
+/**
+ * Server frames, for clients that check what they receive (lib/client). Lenient by design: unknown
+ * members are dropped, so the server may add fields without breaking older clients.
+ */
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("subscribed"), subscription: z.string(), adHoc: z.boolean() }),
+  z.object({ type: z.literal("unsubscribed"), subscription: z.string() }),
+  z.object({
+    type: z.literal("event"),
+    subscription: z.string(),
+    deliveryId: z.string(),
+    attempt: z.number().int(),
+    seq: z.number().int(),
+    tenant: z.string(),
+    replayId: z.string().optional(),
+    event: z.record(z.string(), z.unknown()),
+  }),
+  z.object({ type: z.literal("error"), code: z.string(), message: z.string(), details: z.array(errorDetail).optional() }),
+  z.object({ type: z.literal("overflow"), pending: z.number(), bufferedBytes: z.number() }),
+  z.object({ type: z.literal("ping"), at: z.string() }),
+  z.object({ type: z.literal("pong"), at: z.string() }),
+]);
+
+// the schema and the type the server sends must not drift apart
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const frameSchemaMatches: Same<z.infer<typeof serverFrameSchema>, ServerFrame> = true;
+void frameSchemaMatches;
