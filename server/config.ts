@@ -97,7 +97,35 @@ const envSchema = z.object({
   PUBLISH_TIMEOUT_MS: positiveInt(5000),
   DEFAULT_TENANT: tenantId,
   ADMIN_API_KEY: optionalString,
+  /** `true` turns API keys off (local development only); the console says so on every page. */
+  AUTH_DISABLED: z
+    .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
+    .default("false")
+    .transform((v) => v === "true" || v === "1"),
+  /** Console session lifetime in seconds. @default 28800 (8 hours) */
+  SESSION_TTL: positiveInt(28_800),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
+  /** Seconds the per-second metric buckets are kept in Redis (series of windows up to 15 min). @default 3600 */
+  METRICS_SECOND_RETENTION: positiveInt(3600),
+  /** Seconds the per-minute metric buckets, latency histograms and lag samples are kept. @default 172800 (2 days) */
+  METRICS_MINUTE_RETENTION: positiveInt(172_800),
+  /** Seconds each event's processing status is kept; 0 turns status tracking off. @default 3600 */
+  EVENT_STATUS_TTL: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(3600),
+  /** How often consumer lag is sampled into the time series, in ms (one sample per period across replicas). @default 5000 */
+  LAG_SAMPLE_MS: z.coerce.number().int("must be an integer").min(100, "must be >= 100").default(5000),
+  /** How often counted metrics are written to Redis (one pipeline), in ms. @default 1000 */
+  METRICS_FLUSH_MS: z.coerce.number().int("must be an integer").min(50, "must be >= 50").default(1000),
+  /** Most metric entries held in memory while Redis is unreachable (then coarsened, then dropped and counted). @default 100000 */
+  METRICS_MAX_PENDING: positiveInt(100_000),
+  /** Distinct tenants, and distinct event types, that get their own Prometheus label value; the rest are `_other`. @default 100 */
+  METRICS_LABEL_LIMIT: positiveInt(100),
+  /** OTLP/HTTP endpoint (base URL; traces go to `<endpoint>/v1/traces`). Unset: tracing is off and costs nothing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.refine(
+    (v) => v === undefined || /^https?:\/\/[^\s]+$/.test(v),
+    "must be an http(s) URL",
+  ),
+  /** `service.name` of the exported spans. @default anumate-event-bus */
+  OTEL_SERVICE_NAME: z.string().min(1, "must not be empty").default("anumate-event-bus"),
 });
 
 /** Validated configuration. Stream and duration figures are in the units named by the variable. */
@@ -147,5 +175,6 @@ export function redactConfig(cfg: Config): Record<string, unknown> {
     out[k] = v !== undefined && SECRET.test(k) && k !== "NATS_TLS_KEY" ? "[redacted]" : v;
   }
   out.REDIS_URL = cfg.REDIS_URL.replace(/\/\/([^@/]*)@/, "//[redacted]@");
+  if (cfg.OTEL_EXPORTER_OTLP_ENDPOINT) out.OTEL_EXPORTER_OTLP_ENDPOINT = cfg.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/\/([^@/]*)@/, "//[redacted]@");
   return out;
 }

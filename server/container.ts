@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Redis } from "ioredis";
+import { createKeyRepo, createSessionRepo } from "./adapters/nats/auth-store";
 import { connectNats, type NatsHandle } from "./adapters/nats/connection";
 import { createConsumerAdmin } from "./adapters/nats/consumers";
 import { createDeadLetterSink } from "./adapters/nats/dead-letters";
@@ -12,6 +13,7 @@ import { createPushTarget } from "./adapters/push/http-target";
 import { createRedis, redisReady } from "./adapters/redis/client";
 import { createRedisMetrics, type RedisMetrics } from "./adapters/redis/metrics";
 import type { Config } from "./config";
+import { type AuthService, createAuthService } from "./core/auth/service";
 import { createEventsService, type EventsService } from "./core/bus/events";
 import { createSubscriptionService, type SubscriptionService } from "./core/delivery/service";
 import { checkHealth, type Health } from "./core/health";
@@ -41,6 +43,7 @@ export interface Container {
   readonly replays: ReplayService;
   readonly jobs: JobRunner;
   readonly audit: AuditLog;
+  readonly auth: AuthService;
   /** Largest event accepted, in stored bytes: MAX_EVENT_BYTES capped by the server's max_payload. */
   readonly maxEventBytes: number;
   health(): Promise<Health>;
@@ -176,6 +179,27 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     });
     await subscriptions.start();
 
+    const [keysKv, sessionsKv] = await Promise.all([
+      openKv(js, `${config.STREAM_NAME}_KEYS`, { history: 5 }),
+      openKv(js, `${config.STREAM_NAME}_SESSIONS`, { ttlMs: config.SESSION_TTL * 1000 }),
+    ]);
+    const auth = createAuthService({
+      keys: createKeyRepo(keysKv),
+      sessions: createSessionRepo(sessionsKv),
+      ...(config.ADMIN_API_KEY ? { adminKey: config.ADMIN_API_KEY } : {}),
+      disabled: config.AUTH_DISABLED,
+      sessionTtlMs: config.SESSION_TTL * 1000,
+      audit,
+    });
+    const { generatedAdminKey } = await auth.start();
+    if (generatedAdminKey) {
+      // printed once: it is stored hashed and cannot be shown again
+      process.stdout.write(
+        `\nNo ADMIN_API_KEY was set, so an admin key was created. It is shown only this once:\n\n  ${generatedAdminKey}\n\nKeep it safe; create other keys with POST /api/keys.\n\n`,
+      );
+    }
+    if (config.AUTH_DISABLED) log.warn("AUTH_DISABLED=true: every caller is an admin. For local development only.");
+
     const jobsKv = await openKv(js, `${config.STREAM_NAME}_JOBS`, { ttlMs: 7 * 24 * 3600 * 1000 });
     const redelivery = createRedelivery({ js, subjectPrefix: config.SUBJECT_PREFIX, timeoutMs: config.PUBLISH_TIMEOUT_MS });
     const jobs = createJobRunner({
@@ -217,6 +241,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     const stop = () => {
       stopping ??= (async () => {
         running = false;
+        auth.stop();
         await live.stop(); // open SSE responses end now, not after the HTTP grace period
         await jobs.stop(); // jobs under way end as "interrupted", with how far they got
         await subscriptions.stop();
@@ -243,6 +268,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       replays,
       jobs,
       audit,
+      auth,
       maxEventBytes,
       running: () => running,
       stop,

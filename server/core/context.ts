@@ -7,6 +7,8 @@ export interface Ctx {
   readonly caller: string;
   /** Tenants this caller may act on; `"*"` means every tenant. */
   readonly tenants: "*" | readonly string[];
+  /** Event types this caller may publish and subscribe to (patterns); absent means any. */
+  readonly types?: readonly string[];
   /** W3C trace context of the request, when the caller sent one. */
   readonly trace?: { readonly traceparent: string; readonly tracestate?: string };
 }

@@ -34,6 +34,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     API_PORT: "0",
     API_HOST: "127.0.0.1",
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+    // most tests exercise behaviour, not auth; test/security*.int.test.ts turn it on
+    AUTH_DISABLED: "true",
     ...overrides,
   });
 }

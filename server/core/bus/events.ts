@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { AppError } from "../../../lib/errors";
 import { type CloudEvent, createEvent, withExtensions } from "../cloudevents/event";
 import { type Ctx, mayActOn } from "../context";
+import { matchesTypePattern } from "../delivery/filters";
 import type { EventStore, HistoryPage, MetricsSink, StoredEvent } from "./ports";
 import { eventSubject, subjectFilter } from "./subjects";
 
@@ -67,16 +68,25 @@ export function createEventsService(opts: EventsServiceOptions): EventsService {
   const { store, metrics, streamName, subjectPrefix, defaultTenant } = opts;
   const scanLimit = opts.scanLimit ?? 10_000;
 
-  function forbidden(tenant: string): AppError {
+  function forbidden(tenant: string, index?: number): AppError {
     return new AppError("FORBIDDEN", `This key may not act on tenant "${tenant}"`, {
-      details: [{ field: "tenantid", rule: "must be a tenant this key is allowed to use" }],
+      details: [
+        { field: "tenantid", rule: "must be a tenant this key is allowed to use", ...(index !== undefined ? { index } : {}) },
+      ],
     });
   }
 
   async function publish({ ctx, input }: { ctx: Ctx; input: { events: readonly CloudEvent[] } }): Promise<PublishResult[]> {
     const items = input.events.map((raw, index) => {
       const tenant = tenantOf(raw, defaultTenant);
-      if (!mayActOn(ctx, tenant)) throw Object.assign(forbidden(tenant), { index });
+      if (!mayActOn(ctx, tenant)) throw forbidden(tenant, index);
+      if (ctx.types && !ctx.types.some((p) => matchesTypePattern(raw.type, p))) {
+        throw new AppError("FORBIDDEN", `This key may not publish events of type "${raw.type}"`, {
+          details: [
+            { field: "type", rule: `must match one of: ${ctx.types.join(", ")}`, ...(input.events.length > 1 ? { index } : {}) },
+          ],
+        });
+      }
       // Trace context travels in the event: the request's traceparent is added when the event has none.
       const event =
         ctx.trace && raw.extensions.traceparent === undefined

@@ -84,16 +84,10 @@ export function validation(err: ZodError, message: string, prefix = ""): AppErro
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
-/**
- * The caller context of a request. Until API keys land (security issue), every caller acts as admin
- * across all tenants; the trace context comes from the W3C `traceparent` header.
- */
-export function requestCtx(req: IncomingMessage): Ctx {
+/** The W3C trace context of a request, when its `traceparent` header is valid. */
+export function traceOf(req: IncomingMessage): Ctx["trace"] {
   const tp = req.headers.traceparent;
   const ts = req.headers.tracestate;
-  const trace =
-    typeof tp === "string" && TRACEPARENT.test(tp)
-      ? { traceparent: tp, ...(typeof ts === "string" && ts.length > 0 ? { tracestate: ts } : {}) }
-      : undefined;
-  return { caller: "admin", tenants: "*", ...(trace ? { trace } : {}) };
+  if (typeof tp !== "string" || !TRACEPARENT.test(tp)) return undefined;
+  return { traceparent: tp, ...(typeof ts === "string" && ts.length > 0 ? { tracestate: ts } : {}) };
 }

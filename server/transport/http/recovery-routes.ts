@@ -46,6 +46,7 @@ const auditQuery = z
 function bulkRoute(path: string, action: "requeue" | "discard"): Route {
   return {
     method: "POST",
+    access: "dead-letters:write",
     path,
     async handler({ req, res, ctx, c }) {
       const b = await jsonBody(req, bulkBody, `bulk ${action}`);
@@ -58,6 +59,7 @@ function bulkRoute(path: string, action: "requeue" | "discard"): Route {
 export const recoveryRoutes: readonly Route[] = [
   {
     method: "GET",
+    access: "dead-letters:read",
     path: "/api/dead-letters",
     async handler({ res, ctx, c, query }) {
       const q = parseQuery(dlqListQuery, query);
@@ -73,6 +75,7 @@ export const recoveryRoutes: readonly Route[] = [
   bulkRoute("/api/dead-letters/discard", "discard"),
   {
     method: "GET",
+    access: "dead-letters:read",
     path: "/api/dead-letters/:id",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 200, await c.deadLetters.get({ ctx, input: { id: params.id as string } }));
@@ -80,6 +83,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "DELETE",
+    access: "dead-letters:write",
     path: "/api/dead-letters/:id",
     async handler({ res, ctx, c, params }) {
       await c.deadLetters.discard({ ctx, input: { id: params.id as string } });
@@ -88,6 +92,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "POST",
+    access: "dead-letters:write",
     path: "/api/dead-letters/:id/requeue",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 202, await c.deadLetters.requeue({ ctx, input: { id: params.id as string } }));
@@ -95,6 +100,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "GET",
+    access: "dead-letters:read",
     path: "/api/jobs/:id",
     async handler({ res, ctx, c, params }) {
       const j = await c.jobs.get(ctx, params.id as string);
@@ -114,6 +120,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "DELETE",
+    access: "dead-letters:write",
     path: "/api/jobs/:id",
     async handler({ res, ctx, c, params }) {
       const j = await c.jobs.cancel(ctx, params.id as string);
@@ -125,6 +132,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "POST",
+    access: "replays:write",
     path: "/api/replays",
     async handler({ req, res, ctx, c }) {
       const input = await jsonBody(req, replayInputSchema, "replay");
@@ -134,6 +142,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "GET",
+    access: "replays:write",
     path: "/api/replays/:id",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 200, await c.replays.get({ ctx, input: { id: params.id as string } }));
@@ -141,6 +150,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "DELETE",
+    access: "replays:write",
     path: "/api/replays/:id",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 202, await c.replays.cancel({ ctx, input: { id: params.id as string } }));
@@ -148,6 +158,7 @@ export const recoveryRoutes: readonly Route[] = [
   },
   {
     method: "GET",
+    access: "audit:read",
     path: "/api/audit",
     async handler({ res, ctx, c, query }) {
       const q = parseQuery(auditQuery, query);

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { AppError } from "../../../lib/errors";
 import type { Container } from "../../container";
+import type { Permission } from "../../core/auth/roles";
+import type { Caller } from "../../core/auth/service";
 import type { Ctx } from "../../core/context";
-import { requestCtx, sendError } from "./io";
+import { sendError, traceOf } from "./io";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -12,6 +14,8 @@ export interface RouteRequest {
   params: Record<string, string>;
   query: URLSearchParams;
   ctx: Ctx;
+  /** The authenticated caller (anonymous on public routes). */
+  caller: Caller;
   c: Container;
 }
 
@@ -19,8 +23,11 @@ export interface Route {
   method: Method;
   /** Path with `:name` segments, e.g. `/api/events/:seq`. */
   path: string;
-  /** Health and metrics are public; everything else will require a key (security issue). */
-  public?: boolean;
+  /**
+   * Who may call it: `public` (health, metrics, sign-in) or a permission (see core/auth/roles.ts).
+   * A route without `access` needs `keys:admin`: new routes are closed until opened on purpose.
+   */
+  access?: "public" | Permission;
   handler: (r: RouteRequest) => Promise<void> | void;
 }
 
@@ -82,10 +89,61 @@ export function createRouter(routes: readonly Route[], owns: (path: string) => b
         }
         throw new AppError("NOT_FOUND", `No route ${req.method} ${path}`);
       }
-      await m.route.handler({ req, res, params: m.params, query, ctx: requestCtx(req), c });
+      const caller = await authenticate(req, m.route, c);
+      const trace = traceOf(req);
+      const ctx: Ctx = trace ? { ...caller.ctx, trace } : caller.ctx;
+      await m.route.handler({ req, res, params: m.params, query, ctx, caller, c });
     } catch (e) {
       sendError(res, e, logError);
     }
     return true;
   };
+}
+
+export const SESSION_COOKIE = "anumate_session";
+
+/** The session cookie's value, if the request carries one. */
+export function sessionCookie(req: IncomingMessage): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+const ANONYMOUS: Caller = { ctx: { caller: "anonymous", tenants: [] }, roles: [], via: "anonymous" };
+
+/**
+ * Authenticates (Bearer key or session cookie) and authorizes the route's permission. A browser
+ * session's mutations must come from the console's own origin (CSRF).
+ */
+export async function authenticate(req: IncomingMessage, route: Pick<Route, "access">, c: Container): Promise<Caller> {
+  if (route.access === "public") return ANONYMOUS;
+  const auth = req.headers.authorization;
+  const caller = await c.auth.authenticate({
+    ...(typeof auth === "string" ? { authorization: auth } : {}),
+    ...(typeof auth !== "string" && sessionCookie(req) ? { sessionId: sessionCookie(req) } : {}),
+  });
+  c.auth.authorize(caller, route.access ?? "keys:admin");
+  if (caller.via === "session" && req.method !== "GET" && req.method !== "HEAD") {
+    const origin = req.headers.origin;
+    let sameOrigin = false;
+    try {
+      sameOrigin = typeof origin === "string" && new URL(origin).host === req.headers.host;
+    } catch {
+      sameOrigin = false;
+    }
+    if (!sameOrigin) {
+      throw new AppError(
+        "FORBIDDEN",
+        "Cross-origin request refused: a signed-in console may only change things from its own origin",
+        {
+          details: [{ field: "origin", rule: "must be the console's own origin" }],
+        },
+      );
+    }
+  }
+  return caller;
 }

@@ -5,6 +5,7 @@ import { decodeHttpRequest, detectMode } from "../../core/cloudevents/http";
 import { toJson } from "../../core/cloudevents/json";
 import { checkUriReference } from "../../core/cloudevents/types";
 import { createStreamHandler } from "../sse/stream";
+import { authRoutes } from "./auth-routes";
 import { readBody, sendJson, validation } from "./io";
 import { listParams, parseJson, parseQuery, seq, tenant, timestamp, typePattern } from "./params";
 import { recoveryRoutes } from "./recovery-routes";
@@ -120,22 +121,23 @@ async function health({ res, c }: RouteRequest): Promise<void> {
 export const routes: readonly Route[] = [
   ...subscriptionRoutes,
   ...recoveryRoutes,
-  { method: "POST", path: "/api/events", handler: publishEvents },
-  { method: "POST", path: "/api/events/publish", handler: publishSimple },
-  { method: "GET", path: "/api/events", handler: history },
-  { method: "GET", path: "/api/events/:seq", handler: getEvent },
-  { method: "GET", path: "/api/stream", handler: createStreamHandler() },
-  { method: "GET", path: "/api/health", public: true, handler: health },
+  ...authRoutes,
+  { method: "POST", path: "/api/events", access: "events:publish", handler: publishEvents },
+  { method: "POST", path: "/api/events/publish", access: "events:publish", handler: publishSimple },
+  { method: "GET", path: "/api/events", access: "events:read", handler: history },
+  { method: "GET", path: "/api/events/:seq", access: "events:read", handler: getEvent },
+  { method: "GET", path: "/api/stream", access: "events:read", handler: createStreamHandler() },
+  { method: "GET", path: "/api/health", access: "public", handler: health },
   {
     method: "GET",
     path: "/api/health/live",
-    public: true,
+    access: "public",
     handler: ({ res }) => sendJson(res, 200, { status: "alive", timestamp: new Date().toISOString() }),
   },
   {
     method: "GET",
     path: "/api/health/ready",
-    public: true,
+    access: "public",
     handler: ({ res, c }) => {
       const ready = c.running() && c.nats.connected();
       sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", timestamp: new Date().toISOString() });

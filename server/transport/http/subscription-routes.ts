@@ -17,6 +17,7 @@ const resetSchema = z
 export const subscriptionRoutes: readonly Route[] = [
   {
     method: "POST",
+    access: "subscriptions:write",
     path: "/api/subscriptions",
     async handler({ req, res, ctx, c }) {
       const input = await jsonBody(req, subscriptionInputSchema, "subscription");
@@ -25,6 +26,7 @@ export const subscriptionRoutes: readonly Route[] = [
   },
   {
     method: "GET",
+    access: "subscriptions:read",
     path: "/api/subscriptions",
     async handler({ res, ctx, c }) {
       sendJson(res, 200, { items: await c.subscriptions.list({ ctx }), next: null });
@@ -32,6 +34,7 @@ export const subscriptionRoutes: readonly Route[] = [
   },
   {
     method: "GET",
+    access: "subscriptions:read",
     path: "/api/subscriptions/:id",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 200, await c.subscriptions.get({ ctx, input: { id: params.id as string } }));
@@ -39,6 +42,7 @@ export const subscriptionRoutes: readonly Route[] = [
   },
   {
     method: "PATCH",
+    access: "subscriptions:write",
     path: "/api/subscriptions/:id",
     async handler({ req, res, ctx, c, params }) {
       const patch = await jsonBody(req, subscriptionPatchSchema, "subscription change");
@@ -47,6 +51,7 @@ export const subscriptionRoutes: readonly Route[] = [
   },
   {
     method: "DELETE",
+    access: "subscriptions:write",
     path: "/api/subscriptions/:id",
     async handler({ res, ctx, c, params }) {
       await c.subscriptions.remove({ ctx, input: { id: params.id as string } });
@@ -55,6 +60,7 @@ export const subscriptionRoutes: readonly Route[] = [
   },
   {
     method: "POST",
+    access: "subscriptions:write",
     path: "/api/subscriptions/:id/pause",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 200, await c.subscriptions.pause({ ctx, input: { id: params.id as string } }));
@@ -62,6 +68,7 @@ export const subscriptionRoutes: readonly Route[] = [
   },
   {
     method: "POST",
+    access: "subscriptions:write",
     path: "/api/subscriptions/:id/reset",
     async handler({ req, res, ctx, c, params }) {
       const { to } = await jsonBody(req, resetSchema, "reset");
@@ -70,6 +77,7 @@ export const subscriptionRoutes: readonly Route[] = [
   },
   {
     method: "POST",
+    access: "subscriptions:write",
     path: "/api/subscriptions/:id/resume",
     async handler({ res, ctx, c, params }) {
       sendJson(res, 200, await c.subscriptions.resume({ ctx, input: { id: params.id as string } }));

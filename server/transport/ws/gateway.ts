@@ -3,13 +3,14 @@ import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
 import { clientFrameSchema, type ServerFrame } from "../../../lib/contracts/ws";
-import { AppError, isAppError } from "../../../lib/errors";
+import { AppError, HTTP_STATUS, isAppError } from "../../../lib/errors";
 import type { Container } from "../../container";
 import { toJson } from "../../core/cloudevents/json";
 import type { Ctx } from "../../core/context";
 import type { Member } from "../../core/delivery/members";
 import type { Delivery, DeliveryOutcome } from "../../core/delivery/ports";
-import { requestCtx, zodDetails } from "../http/io";
+import { traceOf, zodDetails } from "../http/io";
+import { authenticate } from "../http/router";
 
 export interface WsOptions {
   /** Bytes waiting in a client's socket before it is called slow and disconnected. @default 1 MiB */
@@ -43,11 +44,25 @@ export function attachWebSocket(
   server.on("upgrade", (req, socket, head) => {
     const path = (req.url ?? "").split("?")[0];
     if (path === "/api/ws") {
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        connections.add(ws);
-        ws.on("close", () => connections.delete(ws));
-        serve(ws, requestCtx(req));
-      });
+      // the same key or console session as HTTP; the upgrade is refused with the API's status and JSON error
+      authenticate(req, { access: "events:read" }, c).then(
+        (caller) => {
+          const trace = traceOf(req);
+          const ctx: Ctx = trace ? { ...caller.ctx, trace } : caller.ctx;
+          wss.handleUpgrade(req, socket, head, (ws) => {
+            connections.add(ws);
+            ws.on("close", () => connections.delete(ws));
+            serve(ws, ctx);
+          });
+        },
+        (e: unknown) => {
+          const err = isAppError(e) ? e : new AppError("INTERNAL", "Internal error");
+          const body = JSON.stringify(err.toBody());
+          socket.end(
+            `HTTP/1.1 ${HTTP_STATUS[err.code]} ${err.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+          );
+        },
+      );
     } else if (fallback) fallback(req, socket, head);
     else socket.destroy();
   });
