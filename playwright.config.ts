@@ -10,6 +10,8 @@ export default defineConfig({
   reporter: [["list"]],
   use: {
     baseURL: process.env.E2E_BASE_URL,
+    // the admin key of the e2e server, on every request (pages and API calls); the sign-in spec uses a context without it
+    extraHTTPHeaders: process.env.ADMIN_API_KEY ? { authorization: `Bearer ${process.env.ADMIN_API_KEY}` } : {},
     viewport: { width: 1366, height: 820 },
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH,

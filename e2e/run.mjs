@@ -37,6 +37,8 @@ const env = {
   SUBJECT_PREFIX: `e2e${id}`,
   REDIS_KEY_PREFIX: `e2e:${id}:`,
   LOG_LEVEL: "warn",
+  // auth stays on: the suite uses this admin key (Playwright sends it with every request)
+  ADMIN_API_KEY: `e2e-admin-${randomBytes(16).toString("hex")}`,
 };
 const server = spawn(process.execPath, ["--enable-source-maps", "dist/server.mjs"], {
   env,
