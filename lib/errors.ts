@@ -50,13 +50,20 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: ErrorDetail[] | undefined;
   readonly retryAfterSec: number | undefined;
+  /** Extra response headers (e.g. RateLimit-*). */
+  readonly headers: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, message: string, opts: { details?: ErrorDetail[]; cause?: unknown; retryAfterSec?: number } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { details?: ErrorDetail[]; cause?: unknown; retryAfterSec?: number; headers?: Record<string, string> } = {},
+  ) {
     super(message, { cause: opts.cause });
     this.name = "AppError";
     this.code = code;
     this.details = opts.details;
     this.retryAfterSec = opts.retryAfterSec;
+    this.headers = opts.headers;
   }
 
   toBody(): ErrorBody {

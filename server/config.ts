@@ -66,6 +66,11 @@ const envSchema = z.object({
   NATS_TLS_CERT: optionalString,
   NATS_TLS_KEY: optionalString,
   REDIS_URL: redisUrl,
+  /** PEM file of the CA that signed the Redis server's certificate (with `rediss://`); unset: the system CAs. */
+  REDIS_TLS_CA: optionalString,
+  /** Client certificate and key (PEM files) for Redis servers that check clients (`tls-auth-clients`). */
+  REDIS_TLS_CERT: optionalString,
+  REDIS_TLS_KEY: optionalString,
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, :, _ or -")
@@ -102,6 +107,12 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
     .default("false")
     .transform((v) => v === "true" || v === "1"),
+  /** Rate limits, per second (0 = off); bursts up to RATE_LIMIT_BURST × the rate. Shared by every replica through Redis. */
+  RATE_LIMIT_KEY_REQUESTS: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(1000),
+  RATE_LIMIT_KEY_EVENTS: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(20_000),
+  RATE_LIMIT_TENANT_REQUESTS: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(2000),
+  RATE_LIMIT_TENANT_EVENTS: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(50_000),
+  RATE_LIMIT_BURST: z.coerce.number().min(1, "must be >= 1").max(100, "must be <= 100").default(2),
   /** Console session lifetime in seconds. @default 28800 (8 hours) */
   SESSION_TTL: positiveInt(28_800),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "silent"]).default("info"),
@@ -153,6 +164,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rule: "NATS_TLS_CERT and NATS_TLS_KEY go together",
     });
   }
+  if ((cfg.REDIS_TLS_CERT === undefined) !== (cfg.REDIS_TLS_KEY === undefined)) {
+    problems.push({
+      variable: cfg.REDIS_TLS_CERT ? "REDIS_TLS_KEY" : "REDIS_TLS_CERT",
+      rule: "REDIS_TLS_CERT and REDIS_TLS_KEY go together",
+    });
+  }
+  if ((cfg.REDIS_TLS_CA || cfg.REDIS_TLS_CERT) && !cfg.REDIS_URL.startsWith("rediss://")) {
+    problems.push({ variable: "REDIS_URL", rule: "must be a rediss:// URL when REDIS_TLS_CA or REDIS_TLS_CERT is set" });
+  }
   if ((cfg.NATS_USER === undefined) !== (cfg.NATS_PASSWORD === undefined)) {
     problems.push({ variable: cfg.NATS_USER ? "NATS_PASSWORD" : "NATS_USER", rule: "NATS_USER and NATS_PASSWORD go together" });
   }
@@ -166,15 +186,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return cfg;
 }
 
-const SECRET = /PASSWORD|TOKEN|SEED|KEY$|CREDS/;
+const SECRET = /PASSWORD|TOKEN|SEED|SECRET|KEY$|CREDS/;
+/** Variables whose names look secret but hold file paths. */
+const PATHS = new Set(["NATS_TLS_KEY", "REDIS_TLS_KEY"]);
+
+/**
+ * A URL without its credentials: the user-info part (everything up to the last `@`, since a
+ * password may hold an unencoded `/` or `@`) and query parameters that carry secrets.
+ */
+export function redactUrl(url: string): string {
+  let out = url;
+  const scheme = out.indexOf("://");
+  const at = out.lastIndexOf("@");
+  if (scheme >= 0 && at > scheme) out = `${out.slice(0, scheme + 3)}[redacted]${out.slice(at)}`;
+  return out.replace(/([?&](?:password|pass|token|secret|auth|username|user)=)[^&#]*/gi, "$1[redacted]");
+}
 
 /** The configuration with secrets replaced, safe to log or show. */
 export function redactConfig(cfg: Config): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(cfg)) {
-    out[k] = v !== undefined && SECRET.test(k) && k !== "NATS_TLS_KEY" ? "[redacted]" : v;
+    out[k] = v !== undefined && SECRET.test(k) && !PATHS.has(k) ? "[redacted]" : v;
   }
-  out.REDIS_URL = cfg.REDIS_URL.replace(/\/\/([^@/]*)@/, "//[redacted]@");
-  if (cfg.OTEL_EXPORTER_OTLP_ENDPOINT) out.OTEL_EXPORTER_OTLP_ENDPOINT = cfg.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/\/([^@/]*)@/, "//[redacted]@");
+  out.NATS_URL = cfg.NATS_URL.map(redactUrl);
+  out.REDIS_URL = redactUrl(cfg.REDIS_URL);
+  if (cfg.OTEL_EXPORTER_OTLP_ENDPOINT) out.OTEL_EXPORTER_OTLP_ENDPOINT = redactUrl(cfg.OTEL_EXPORTER_OTLP_ENDPOINT);
   return out;
 }

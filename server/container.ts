@@ -12,11 +12,13 @@ import { createAttemptLog, createStatusBoard, createSubscriptionRepo, openKv } f
 import { createPushTarget } from "./adapters/push/http-target";
 import { createRedis, redisReady } from "./adapters/redis/client";
 import { createRedisMetrics, type RedisMetrics } from "./adapters/redis/metrics";
-import type { Config } from "./config";
+import { createRedisLimiter } from "./adapters/redis/rate-limiter";
+import { type Config, redactUrl } from "./config";
 import { type AuthService, createAuthService } from "./core/auth/service";
 import { createEventsService, type EventsService } from "./core/bus/events";
 import { createSubscriptionService, type SubscriptionService } from "./core/delivery/service";
 import { checkHealth, type Health } from "./core/health";
+import { createLimits, type Limits } from "./core/limits/limits";
 import { createDeadLetterService, type DeadLetterService } from "./core/recovery/dead-letters";
 import { createJobRunner, type JobRunner } from "./core/recovery/jobs";
 import type { AuditLog } from "./core/recovery/ports";
@@ -44,6 +46,7 @@ export interface Container {
   readonly jobs: JobRunner;
   readonly audit: AuditLog;
   readonly auth: AuthService;
+  readonly limits: Limits;
   /** Largest event accepted, in stored bytes: MAX_EVENT_BYTES capped by the server's max_payload. */
   readonly maxEventBytes: number;
   health(): Promise<Health>;
@@ -60,9 +63,17 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
   try {
     nats = await connectNats(config, info);
   } catch (e) {
-    throw new Error(`Cannot connect to NATS at ${config.NATS_URL.join(", ")}: ${(e as Error).message}`, { cause: e });
+    throw new Error(`Cannot connect to NATS at ${config.NATS_URL.map(redactUrl).join(", ")}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
-  const redis = createRedis(config.REDIS_URL, info);
+  let redis: Redis;
+  try {
+    redis = createRedis(config.REDIS_URL, info, { ca: config.REDIS_TLS_CA, cert: config.REDIS_TLS_CERT, key: config.REDIS_TLS_KEY });
+  } catch (e) {
+    await nats.nc.close().catch(() => {}); // e.g. REDIS_TLS_CA names a file that cannot be read
+    throw e;
+  }
   try {
     const jsm = await jetstreamManager(nats.nc);
     const js = jetstream(nats.nc);
@@ -118,9 +129,17 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       log: (msg, extra) => log.warn(extra ?? {}, msg),
     });
     const metrics = createRedisMetrics(redis, { prefix: config.REDIS_KEY_PREFIX });
+    const rateLimits = createLimits(createRedisLimiter(redis, { prefix: config.REDIS_KEY_PREFIX }), {
+      keyRequestsPerSec: config.RATE_LIMIT_KEY_REQUESTS,
+      keyEventsPerSec: config.RATE_LIMIT_KEY_EVENTS,
+      tenantRequestsPerSec: config.RATE_LIMIT_TENANT_REQUESTS,
+      tenantEventsPerSec: config.RATE_LIMIT_TENANT_EVENTS,
+      burstFactor: config.RATE_LIMIT_BURST,
+    });
     const events = createEventsService({
       store,
       metrics,
+      limits: rateLimits,
       streamName: config.STREAM_NAME,
       subjectPrefix: config.SUBJECT_PREFIX,
       defaultTenant: config.DEFAULT_TENANT,
@@ -269,6 +288,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       jobs,
       audit,
       auth,
+      limits: rateLimits,
       maxEventBytes,
       running: () => running,
       stop,

@@ -36,6 +36,11 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     // most tests exercise behaviour, not auth; test/security*.int.test.ts turn it on
     AUTH_DISABLED: "true",
+    // likewise rate limits: test/rate-limits.int.test.ts turns them on
+    RATE_LIMIT_KEY_REQUESTS: "0",
+    RATE_LIMIT_KEY_EVENTS: "0",
+    RATE_LIMIT_TENANT_REQUESTS: "0",
+    RATE_LIMIT_TENANT_EVENTS: "0",
     ...overrides,
   });
 }
@@ -123,7 +128,8 @@ export async function cleanup(config: Config): Promise<void> {
   } finally {
     await nc.close();
   }
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  redis.on("error", () => {});
   try {
     await redis.connect();
     let cursor = "0";

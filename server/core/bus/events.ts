@@ -3,6 +3,8 @@ import { AppError } from "../../../lib/errors";
 import { type CloudEvent, createEvent, withExtensions } from "../cloudevents/event";
 import { type Ctx, mayActOn } from "../context";
 import { matchesTypePattern } from "../delivery/filters";
+import type { Tracer } from "../tracing";
+import { storedRefs, tracePublish } from "./observe";
 import type { EventStore, HistoryPage, MetricsSink, StoredEvent } from "./ports";
 import { eventSubject, subjectFilter } from "./subjects";
 
@@ -50,8 +52,12 @@ export interface EventsServiceOptions {
   streamName: string;
   subjectPrefix: string;
   defaultTenant: string;
+  /** Rate limits on events (per key and tenant); absent: none. */
+  limits?: { events(ctx: Ctx, perTenant: Map<string, number>): Promise<void> };
   /** Most messages one history request reads while filtering by attributes NATS cannot filter on. @default 10000 */
   scanLimit?: number;
+  /** `publish` spans (one per event); an event without trace context gets the span's. */
+  tracer?: Tracer;
 }
 
 /** The JetStream message id: the same (tenant, source, id) within the duplicate window is stored once. */
@@ -100,7 +106,12 @@ export function createEventsService(opts: EventsServiceOptions): EventsService {
       };
     });
     if (items.length === 0) return [];
-    const acks = await store.append(items);
+    if (opts.limits) {
+      const perTenant = new Map<string, number>();
+      for (const it of items) perTenant.set(it.tenant, (perTenant.get(it.tenant) ?? 0) + 1);
+      await opts.limits.events(ctx, perTenant);
+    }
+    const acks = await (opts.tracer?.enabled ? tracePublish(opts.tracer, items, () => store.append(items)) : store.append(items));
     const counts = new Map<string, { tenant: string; type: string; n: number }>();
     const results = items.map((it, i) => {
       const ack = acks[i] as (typeof acks)[number];
@@ -120,6 +131,7 @@ export function createEventsService(opts: EventsServiceOptions): EventsService {
       };
     });
     for (const c of counts.values()) metrics.published(c.tenant, c.type, c.n);
+    metrics.stored?.(storedRefs(items, acks));
     return results;
   }
 

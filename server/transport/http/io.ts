@@ -63,7 +63,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(res: ServerResponse, err: unknown, log: (e: unknown) => void): void {
   const e = isAppError(err) ? err : new AppError("INTERNAL", "Internal error", { cause: err });
   if (e.code === "INTERNAL") log(err);
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...e.headers };
   if (e.retryAfterSec !== undefined) headers["retry-after"] = String(e.retryAfterSec);
   if (e.code === "PAYLOAD_TOO_LARGE") headers.connection = "close"; // the unread rest of the body is discarded
   if (res.headersSent) {

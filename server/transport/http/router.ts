@@ -90,6 +90,10 @@ export function createRouter(routes: readonly Route[], owns: (path: string) => b
         throw new AppError("NOT_FOUND", `No route ${req.method} ${path}`);
       }
       const caller = await authenticate(req, m.route, c);
+      if (m.route.access !== "public") {
+        // per key and per tenant; health, metrics and sign-in are never limited
+        for (const [k, v] of Object.entries(await c.limits.request(caller.ctx))) res.setHeader(k, v);
+      }
       const trace = traceOf(req);
       const ctx: Ctx = trace ? { ...caller.ctx, trace } : caller.ctx;
       await m.route.handler({ req, res, params: m.params, query, ctx, caller, c });
