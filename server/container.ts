@@ -11,7 +11,7 @@ import { ensureStream, streamFigures } from "./adapters/nats/streams";
 import { createAttemptLog, createStatusBoard, createSubscriptionRepo, openKv } from "./adapters/nats/subscription-repo";
 import { createPushTarget } from "./adapters/push/http-target";
 import { createRedis, redisReady } from "./adapters/redis/client";
-import { createRedisMetrics, type RedisMetrics } from "./adapters/redis/metrics";
+import type { RedisMetrics } from "./adapters/redis/metrics";
 import { createRedisLimiter } from "./adapters/redis/rate-limiter";
 import { type Config, redactUrl } from "./config";
 import { type AuthService, createAuthService } from "./core/auth/service";
@@ -25,6 +25,7 @@ import type { AuditLog } from "./core/recovery/ports";
 import { createReplayService, type ReplayService } from "./core/recovery/replays";
 import { createLiveService, type LiveService } from "./core/stream/live";
 import { createLogger, type Logger } from "./log";
+import { createObservability, type Observability } from "./observability";
 
 /**
  * The composition root: config → NATS → JetStream streams → Redis → services.
@@ -40,6 +41,8 @@ export interface Container {
   /** Live views (`GET /api/stream`); `stop()` ends the open ones. */
   readonly live: LiveService;
   readonly metrics: RedisMetrics;
+  /** Prometheus registry, tracer, metrics read verbs, lag sampler (server/observability.ts). */
+  readonly observability: Observability;
   readonly subscriptions: SubscriptionService;
   readonly deadLetters: DeadLetterService;
   readonly replays: ReplayService;
@@ -69,7 +72,11 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
   }
   let redis: Redis;
   try {
-    redis = createRedis(config.REDIS_URL, info, { ca: config.REDIS_TLS_CA, cert: config.REDIS_TLS_CERT, key: config.REDIS_TLS_KEY });
+    redis = createRedis(config.REDIS_URL, info, {
+      ca: config.REDIS_TLS_CA,
+      cert: config.REDIS_TLS_CERT,
+      key: config.REDIS_TLS_KEY,
+    });
   } catch (e) {
     await nats.nc.close().catch(() => {}); // e.g. REDIS_TLS_CA names a file that cannot be read
     throw e;
@@ -128,7 +135,8 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       connected: () => running && nats.connected(),
       log: (msg, extra) => log.warn(extra ?? {}, msg),
     });
-    const metrics = createRedisMetrics(redis, { prefix: config.REDIS_KEY_PREFIX });
+    const observability = await createObservability(config, redis, log);
+    const metrics = observability.redis;
     const rateLimits = createLimits(createRedisLimiter(redis, { prefix: config.REDIS_KEY_PREFIX }), {
       keyRequestsPerSec: config.RATE_LIMIT_KEY_REQUESTS,
       keyEventsPerSec: config.RATE_LIMIT_KEY_EVENTS,
@@ -138,7 +146,8 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     });
     const events = createEventsService({
       store,
-      metrics,
+      metrics: observability.recorder,
+      tracer: observability.tracer,
       limits: rateLimits,
       streamName: config.STREAM_NAME,
       subjectPrefix: config.SUBJECT_PREFIX,
@@ -191,10 +200,13 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
           url: sub.target.type === "push" ? sub.target.url : "",
           timeoutMs: sub.target.type === "push" ? sub.target.timeoutMs : 10_000,
           maxInFlight: sub.maxInFlight,
+          tracer: observability.tracer,
         }),
       defaultMaxAttempts: config.MAX_DELIVER_ATTEMPTS,
       log: (level, msg, extra) => log[level](extra ?? {}, msg),
       audit,
+      observe: observability.observe,
+      tracer: observability.tracer,
     });
     await subscriptions.start();
 
@@ -245,6 +257,8 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       subscriptionExists: async (id) => (await subscriptionById(id)) !== undefined,
       streamName: config.DEAD_LETTER_STREAM,
       defaultRatePerSec: config.REPLAY_RATE,
+      tracer: observability.tracer,
+      metrics: observability.recorder,
     });
     const replays = createReplayService({
       store,
@@ -254,7 +268,14 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       subjectPrefix: config.SUBJECT_PREFIX,
       subscription: subscriptionById,
       defaultRatePerSec: config.REPLAY_RATE,
+      tracer: observability.tracer,
+      metrics: observability.recorder,
     });
+    const streams = async () => ({
+      events: await streamFigures(jsm, config.STREAM_NAME),
+      deadLetters: await streamFigures(jsm, config.DEAD_LETTER_STREAM),
+    });
+    observability.start({ subscriptions, events, live, natsConnected: () => running && nats.connected(), streams });
 
     let stopping: Promise<void> | undefined;
     const stop = () => {
@@ -265,7 +286,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         await jobs.stop(); // jobs under way end as "interrupted", with how far they got
         await subscriptions.stop();
         await store.settle();
-        await metrics.stop().catch(() => {});
+        await observability.stop(); // lag sampling ends, buffered metrics are written, last spans exported
         await nats.nc.drain().catch(() => {});
         await redis.quit().catch(() => redis.disconnect());
         info("stopped");
@@ -282,6 +303,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       events,
       live,
       metrics,
+      observability,
       subscriptions,
       deadLetters,
       replays,

@@ -258,8 +258,11 @@ describe("tenant isolation on every route", () => {
         "GET /api/dead-letters": "?tenant=tenant-b",
         "GET /api/audit": "",
         "POST /api/events/publish": "?source=/steal",
+        "GET /api/metrics/series": "?metric=published&window=15m&tenant=tenant-b",
+        "GET /api/metrics/top": "?by=tenant&metric=published&window=15m",
       };
-      const headers = r.path === "/api/events" && r.method === "POST" ? { "content-type": "application/cloudevents+json" } : {};
+      const headers: Record<string, string> =
+        r.path === "/api/events" && r.method === "POST" ? { "content-type": "application/cloudevents+json" } : {};
       const res = await call(r.method, path + (query[key] ?? ""), a, bodies[key], headers);
       const refused = res.status === 401 || res.status === 403 || res.status === 404;
       // a list may answer, with none of B's data in it

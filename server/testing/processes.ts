@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -93,6 +93,45 @@ export const startRedisServer = managed(
   (port, dir) => ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir],
   "redis",
 );
+
+/**
+ * A nats-server on a free port started from a configuration file: `conf` returns its text (it must
+ * `listen` on 127.0.0.1:`port`; `dir` is the process's own folder, for the JetStream store and files).
+ */
+export function startNatsServerWithConfig(conf: (port: number, dir: string) => string): Promise<ServerProcess> {
+  return managed(
+    "nats-server",
+    (port, dir) => {
+      const file = path.join(dir, "nats-server.conf");
+      writeFileSync(file, conf(port, dir));
+      return ["-c", file];
+    },
+    "nats",
+  )();
+}
+
+/**
+ * A redis-server on a free port with extra arguments (e.g. `--requirepass`). With `tls: true` the
+ * free port is the TLS port (`--tls-port`), the plain port is off and the URL is `rediss://`.
+ */
+export function startRedisServerWith(extra: string[], opts: { tls?: boolean } = {}): Promise<ServerProcess> {
+  return managed(
+    "redis-server",
+    (port, dir) => [
+      "--bind",
+      "127.0.0.1",
+      ...(opts.tls ? ["--port", "0", "--tls-port", String(port)] : ["--port", String(port)]),
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      ...extra,
+    ],
+    opts.tls ? "rediss" : "redis",
+  )();
+}
 
 /** Starts the service in a child process with this config (as environment); resolves with its URL. */
 export async function startChildApp(

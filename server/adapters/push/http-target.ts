@@ -1,5 +1,6 @@
 import { encodeBinary } from "../../core/cloudevents/http";
 import type { Delivery, DeliveryOutcome, Target } from "../../core/delivery/ports";
+import { eventTrace, noopTracer, type Tracer } from "../../core/tracing";
 
 /** Retry-After as milliseconds: delta-seconds or an HTTP-date (RFC 9110 §10.2.3). */
 export function parseRetryAfter(v: string | null, now = Date.now()): number | undefined {
@@ -19,9 +20,11 @@ export function classifyStatus(status: number): "ok" | "retry" | "reject" {
 /**
  * HTTP push: each event POSTed in binary mode with `anumate-delivery-id`, `anumate-attempt`
  * (and `anumate-replay-id` when replayed). At most `maxInFlight` requests at once per target;
- * redirects are not followed (CloudEvents webhook spec).
+ * redirects are not followed (CloudEvents webhook spec). Each request is a `push` span (child of the
+ * delivery span) whose context is sent as the W3C `traceparent` header.
  */
-export function createPushTarget(opts: { url: string; timeoutMs: number; maxInFlight: number }): Target {
+export function createPushTarget(opts: { url: string; timeoutMs: number; maxInFlight: number; tracer?: Tracer }): Target {
+  const tracer = opts.tracer ?? noopTracer;
   let active = 0;
   const listeners = new Set<() => void>();
   return {
@@ -32,8 +35,19 @@ export function createPushTarget(opts: { url: string; timeoutMs: number; maxInFl
     },
     async deliver(d: Delivery): Promise<DeliveryOutcome> {
       active++;
+      const span = tracer.start("push", {
+        parent: d.trace ?? eventTrace(d.event),
+        kind: "client",
+        attributes: tracer.enabled
+          ? { "http.request.method": "POST", "url.full": opts.url, "anumate.attempt": d.attempt }
+          : undefined,
+      });
       try {
         const { headers, body } = encodeBinary(d.event);
+        if (span.context) {
+          headers.traceparent = span.context.traceparent;
+          if (span.context.tracestate) headers.tracestate = span.context.tracestate;
+        }
         headers["anumate-delivery-id"] = d.deliveryId;
         headers["anumate-attempt"] = String(d.attempt);
         if (d.replayId) headers["anumate-replay-id"] = d.replayId;
@@ -49,6 +63,7 @@ export function createPushTarget(opts: { url: string; timeoutMs: number; maxInFl
         } catch (e) {
           const timedOut = e instanceof Error && (e.name === "TimeoutError" || e.name === "AbortError");
           const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
+          span.fail(e);
           return {
             ok: false,
             retryable: true,
@@ -57,6 +72,8 @@ export function createPushTarget(opts: { url: string; timeoutMs: number; maxInFl
         }
         const text = await res.text().catch(() => "");
         const kind = classifyStatus(res.status);
+        span.setAttributes({ "http.response.status_code": res.status });
+        if (kind !== "ok") span.fail(`HTTP ${res.status}`);
         if (kind === "ok") return { ok: true };
         const message = `HTTP ${res.status}${text ? `: ${text.slice(0, 300)}` : ""}`;
         if (kind === "retry") {
@@ -71,6 +88,7 @@ export function createPushTarget(opts: { url: string; timeoutMs: number; maxInFl
         }
         return { ok: false, retryable: false, status: res.status, message };
       } finally {
+        span.end();
         active--;
         for (const l of listeners) l();
       }

@@ -1,42 +1,395 @@
-import type { Redis } from "ioredis";
-import type { MetricsSink } from "../../core/bus/ports";
+import type { ChainableCommander, Redis } from "ioredis";
+import { COUNT_METRICS, LATENCY_BUCKETS_MS, METRIC_WINDOWS, type MetricWindow, windowStep } from "../../../lib/contracts/metrics";
+import { AppError } from "../../../lib/errors";
+import type {
+  CountMetric,
+  LagSample,
+  MetricsReader,
+  MetricsRecorder,
+  RawEventStatus,
+  RawSubscriptionStatus,
+  StatusUpdate,
+} from "../../core/metrics/ports";
 
 /**
- * Counts published events per tenant and type into Redis. Counting is in memory and synchronous;
- * a timer writes the counts with one pipeline. While Redis is down the counts wait (bounded by
- * `maxKeys`) and are written when it returns. Never throws into the publish path.
+ * Metrics in Redis, shared by every replica. Recording is synchronous and in memory; a timer writes
+ * what was recorded with MULTI/EXEC transactions (pipelined: one round trip per chunk, never awaited
+ * on the publish path). While Redis is down the entries wait, bounded by `maxPending` (counts then
+ * fall back to per-minute entries, then are dropped and counted), and are written when it returns.
+ * A chunk is all-or-nothing, so a chunk that fails is put back whole and written once.
+ *
+ * Keys (P = `REDIS_KEY_PREFIX`):
+ * - `P<metric>` hash `<tenant>\0<type>` → all-time count (e.g. `Ppublished`)
+ * - `Pm:<metric>:s:<epoch s>` / `Pm:<metric>:m:<epoch s of the minute>` hashes with fields `*` (all),
+ *   `t:<tenant>`, `y:<type>`, `p:<tenant>\0<type>` → count in that second / minute
+ * - `Plat:<subscription>:<minute>` hash: bucket index → count, `n` count, `s` sum (ms)
+ * - `Plag:<subscription>:<hour>` hash: sample time (ms) → `<lag> <ackPending>` (first writer wins)
+ * - `Plagclaim:<period ms>` string: which replica samples that period (SET NX)
+ * - `Pst:<seq>` hash: the event's processing status (times in ms, kept `EVENT_STATUS_TTL`)
  */
-export interface RedisMetrics extends MetricsSink {
+export interface RedisMetrics extends MetricsRecorder, MetricsReader {
+  /** Writes what is buffered now (if Redis is ready). */
   flush(): Promise<void>;
+  /** SET NX for a lag sampling period: true when this replica takes it (or Redis cannot tell). */
+  claimLagPeriod(periodMs: number): Promise<boolean>;
+  /** Entries waiting in memory, and counts dropped because the buffer was full. */
+  backlog(): { entries: number; dropped: number };
   stop(): Promise<void>;
 }
 
-export function createRedisMetrics(redis: Redis, opts: { prefix: string; intervalMs?: number; maxKeys?: number }): RedisMetrics {
-  const pending = new Map<string, number>();
-  const maxKeys = opts.maxKeys ?? 10_000;
+export interface RedisMetricsOptions {
+  prefix: string;
+  /** @default 1000 */
+  flushMs?: number;
+  /** @default 3600 */
+  secondRetentionSec?: number;
+  /** @default 172800 */
+  minuteRetentionSec?: number;
+  /** 0 turns status tracking off. @default 3600 */
+  statusTtlSec?: number;
+  /** Lag sampling period (the claim lives two periods). @default 5000 */
+  lagSampleMs?: number;
+  /** Most entries of each kind held in memory. @default 100000 */
+  maxPending?: number;
+  /** Transaction size, in entries. @default 500 */
+  chunk?: number;
+  instance?: string;
+  log?: (msg: string, extra?: object) => void;
+  now?: () => number;
+}
+
+/** Sets fields of the status hash: `m` max, `i` increment, `e` newer "<ms>|…", `n` if absent; then EXPIRE. */
+const STATUS_LUA = `
+local key = KEYS[1]
+for i = 2, #ARGV, 3 do
+  local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if op == 'm' then
+    local cur = redis.call('HGET', key, f)
+    if (not cur) or tonumber(cur) < tonumber(v) then redis.call('HSET', key, f, v) end
+  elseif op == 'i' then
+    redis.call('HINCRBY', key, f, v)
+  elseif op == 'e' then
+    local cur = redis.call('HGET', key, f)
+    if (not cur) or tonumber(string.match(cur, '^%d+')) < tonumber(string.match(v, '^%d+')) then redis.call('HSET', key, f, v) end
+  else
+    redis.call('HSETNX', key, f, v)
+  end
+end
+redis.call('EXPIRE', key, ARGV[1])
+return 1
+`;
+
+interface CountEntry {
+  metric: CountMetric;
+  tenant: string;
+  type: string;
+  /** Second (epoch s), or the minute's first second for a coarse entry. */
+  sec: number;
+  coarse: boolean;
+  n: number;
+}
+
+interface SubAcc {
+  delivered?: number;
+  acknowledged?: number;
+  failed?: number;
+  deadLettered?: number;
+  attempts: number;
+  latencyMs?: number;
+  error?: { at: number; message: string; status?: number };
+}
+
+interface StatusAcc {
+  publishedAt?: number;
+  id?: string;
+  tenant?: string;
+  type?: string;
+  subs: Map<string, SubAcc>;
+}
+
+interface LatencyAcc {
+  subscription: string;
+  minute: number;
+  buckets: number[];
+  n: number;
+  sum: number;
+}
+
+/** One buffered entry as Redis commands, and how to put it back if they were not written. */
+interface Unit {
+  write(m: ChainableCommander, expire: Map<string, number>): void;
+  restore(): void;
+}
+
+const NB = LATENCY_BUCKETS_MS.length + 1;
+const minuteOf = (sec: number) => sec - (sec % 60);
+
+export function bucketIndex(ms: number): number {
+  const i = LATENCY_BUCKETS_MS.findIndex((b) => ms <= b);
+  return i < 0 ? LATENCY_BUCKETS_MS.length : i;
+}
+
+/** The hash field a series reads: all, one tenant, one type, or one (tenant, type). */
+export function seriesField(tenant: string | undefined, type: string | undefined): string {
+  if (tenant !== undefined && type !== undefined) return `p:${tenant}\u0000${type}`;
+  if (tenant !== undefined) return `t:${tenant}`;
+  if (type !== undefined) return `y:${type}`;
+  return "*";
+}
+
+/** Start times (epoch s) of the buckets of a window ending at `nowMs`, oldest first. */
+export function windowBuckets(window: MetricWindow, nowMs: number): { step: number; starts: number[] } {
+  const step = windowStep(window);
+  const n = METRIC_WINDOWS[window] / step;
+  const nowSec = Math.floor(nowMs / 1000);
+  const last = nowSec - (nowSec % step);
+  return { step, starts: Array.from({ length: n }, (_, i) => last - (n - 1 - i) * step) };
+}
+
+const unavailable = (e?: unknown) =>
+  new AppError("UNAVAILABLE", "Metrics are unavailable: Redis is not reachable", { retryAfterSec: 1, cause: e });
+
+export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): RedisMetrics {
+  const P = opts.prefix;
+  const secondTtl = opts.secondRetentionSec ?? 3600;
+  const minuteTtl = opts.minuteRetentionSec ?? 172_800;
+  const statusTtl = opts.statusTtlSec ?? 3600;
+  const lagMs = opts.lagSampleMs ?? 5000;
+  const maxPending = opts.maxPending ?? 100_000;
+  const chunkSize = opts.chunk ?? 500;
+  const now = opts.now ?? Date.now;
+  const instance = opts.instance ?? Math.random().toString(36).slice(2, 10);
+
+  let counts = new Map<string, CountEntry>();
+  let statuses = new Map<number, StatusAcc>();
+  let latencies = new Map<string, LatencyAcc>();
+  let lags: LagSample[] = [];
   let dropped = 0;
   let flushing: Promise<void> | undefined;
+  let scriptSha: string | undefined;
+  redis.on("ready", () => {
+    scriptSha = undefined; // a restarted server has an empty script cache
+  });
 
-  function add(key: string, n: number) {
-    const cur = pending.get(key);
-    if (cur === undefined && pending.size >= maxKeys) {
-      dropped += n;
+  const secKey = (m: CountMetric, sec: number) => `${P}m:${m}:s:${sec}`;
+  const minKey = (m: CountMetric, sec: number) => `${P}m:${m}:m:${minuteOf(sec)}`;
+  const latKey = (sub: string, minute: number) => `${P}lat:${sub}:${minute}`;
+  const lagKey = (sub: string, hour: number) => `${P}lag:${sub}:${hour}`;
+  const statusKey = (seq: number) => `${P}st:${seq}`;
+
+  // ---- recording (synchronous, bounded) ----
+
+  function addCount(metric: CountMetric, tenant: string, type: string, n: number, sec: number, coarse = false): void {
+    if (n <= 0) return;
+    const s = coarse ? minuteOf(sec) : sec;
+    const key = `${metric}\u0000${tenant}\u0000${type}\u0000${s}\u0000${coarse ? "m" : "s"}`;
+    const cur = counts.get(key);
+    if (cur) {
+      cur.n += n;
       return;
     }
-    pending.set(key, (cur ?? 0) + n);
+    if (counts.size < maxPending) {
+      counts.set(key, { metric, tenant, type, sec: s, coarse, n });
+      return;
+    }
+    // full: keep the minute (and the total) rather than the second; past twice the bound, drop and count
+    if (!coarse) {
+      addCount(metric, tenant, type, n, sec, true);
+      return;
+    }
+    if (counts.size < maxPending * 2) counts.set(key, { metric, tenant, type, sec: s, coarse, n });
+    else dropped += n;
+  }
+
+  function statusAcc(seq: number): StatusAcc | undefined {
+    let acc = statuses.get(seq);
+    if (!acc) {
+      if (statuses.size >= maxPending) {
+        dropped++;
+        return undefined;
+      }
+      acc = { subs: new Map() };
+      statuses.set(seq, acc);
+    }
+    return acc;
+  }
+
+  function mergeSub(into: SubAcc, from: SubAcc): void {
+    const max = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
+    into.delivered = max(into.delivered, from.delivered);
+    into.acknowledged = max(into.acknowledged, from.acknowledged);
+    into.failed = max(into.failed, from.failed);
+    into.deadLettered = max(into.deadLettered, from.deadLettered);
+    into.attempts += from.attempts;
+    into.latencyMs ??= from.latencyMs;
+    if (from.error && (!into.error || from.error.at > into.error.at)) into.error = from.error;
+  }
+
+  function addStatus(seq: number, from: StatusAcc): void {
+    const acc = statusAcc(seq);
+    if (!acc) return;
+    acc.publishedAt ??= from.publishedAt;
+    acc.id ??= from.id;
+    acc.tenant ??= from.tenant;
+    acc.type ??= from.type;
+    for (const [sub, s] of from.subs) {
+      const cur = acc.subs.get(sub);
+      if (cur) mergeSub(cur, s);
+      else acc.subs.set(sub, { ...s });
+    }
+  }
+
+  function addLatency(subscription: string, minute: number, buckets: number[], n: number, sum: number): void {
+    const key = `${subscription}\u0000${minute}`;
+    let acc = latencies.get(key);
+    if (!acc) {
+      if (latencies.size >= maxPending) {
+        dropped += n;
+        return;
+      }
+      acc = { subscription, minute, buckets: new Array(NB).fill(0), n: 0, sum: 0 };
+      latencies.set(key, acc);
+    }
+    for (let i = 0; i < NB; i++) acc.buckets[i] = (acc.buckets[i] ?? 0) + (buckets[i] ?? 0);
+    acc.n += n;
+    acc.sum += sum;
+  }
+
+  function addLags(samples: readonly LagSample[]): void {
+    for (const s of samples) {
+      if (lags.length >= maxPending) {
+        dropped++;
+        continue;
+      }
+      lags.push(s);
+    }
+  }
+
+  // ---- writing ----
+
+  function countUnit(e: CountEntry): Unit {
+    const fields = ["*", `t:${e.tenant}`, `y:${e.type}`, `p:${e.tenant}\u0000${e.type}`];
+    return {
+      write(m, expire) {
+        if (!e.coarse) {
+          const k = secKey(e.metric, e.sec);
+          for (const f of fields) m.hincrby(k, f, e.n);
+          expire.set(k, secondTtl);
+        }
+        const km = minKey(e.metric, e.sec);
+        for (const f of fields) m.hincrby(km, f, e.n);
+        expire.set(km, minuteTtl);
+        m.hincrby(`${P}${e.metric}`, `${e.tenant}\u0000${e.type}`, e.n);
+      },
+      restore: () => addCount(e.metric, e.tenant, e.type, e.n, e.sec, e.coarse),
+    };
+  }
+
+  function statusUnit(seq: number, acc: StatusAcc, sha: string): Unit {
+    const args: string[] = [String(statusTtl)];
+    const op = (o: string, f: string, v: string | number | undefined) => {
+      if (v !== undefined) args.push(o, f, String(v));
+    };
+    op("n", "pub", acc.publishedAt);
+    op("n", "id", acc.id);
+    op("n", "tn", acc.tenant);
+    op("n", "ty", acc.type);
+    for (const [sub, s] of acc.subs) {
+      op("m", `${sub}|d`, s.delivered);
+      op("m", `${sub}|a`, s.acknowledged);
+      op("m", `${sub}|f`, s.failed);
+      op("m", `${sub}|x`, s.deadLettered);
+      if (s.attempts > 0) op("i", `${sub}|n`, s.attempts);
+      op("n", `${sub}|l`, s.latencyMs);
+      if (s.error) op("e", `${sub}|e`, `${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}`);
+    }
+    return {
+      write: (m) => void m.evalsha(sha, 1, statusKey(seq), ...args),
+      restore: () => addStatus(seq, acc),
+    };
+  }
+
+  function latencyUnit(l: LatencyAcc): Unit {
+    return {
+      write(m, expire) {
+        const k = latKey(l.subscription, l.minute);
+        l.buckets.forEach((c, i) => {
+          if (c > 0) m.hincrby(k, String(i), c);
+        });
+        m.hincrby(k, "n", l.n);
+        m.hincrbyfloat(k, "s", l.sum);
+        expire.set(k, minuteTtl);
+      },
+      restore: () => addLatency(l.subscription, l.minute, l.buckets, l.n, l.sum),
+    };
+  }
+
+  function lagUnit(s: LagSample): Unit {
+    return {
+      write(m, expire) {
+        const hour = Math.floor(s.atMs / 3_600_000) * 3600;
+        const k = lagKey(s.subscription, hour);
+        m.hsetnx(k, String(s.atMs), `${s.lag} ${s.ackPending}`);
+        expire.set(k, minuteTtl + 3600);
+      },
+      restore: () => addLags([s]),
+    };
+  }
+
+  async function ensureScript(): Promise<string> {
+    scriptSha ??= (await redis.script("LOAD", STATUS_LUA)) as string;
+    return scriptSha;
   }
 
   async function flushOnce(): Promise<void> {
-    if (pending.size === 0 || redis.status !== "ready") return;
-    const batch = [...pending];
-    pending.clear();
-    const p = redis.pipeline();
-    for (const [key, n] of batch) p.hincrby(`${opts.prefix}published`, key, n);
-    try {
-      const res = await p.exec();
-      if (!res || res.some(([err]) => err)) throw new Error("pipeline failed");
-    } catch {
-      for (const [key, n] of batch) add(key, n); // put back; written when Redis returns
+    if (redis.status !== "ready") return;
+    if (counts.size + statuses.size + latencies.size + lags.length === 0) return;
+    let sha: string | undefined;
+    if (statuses.size > 0) {
+      try {
+        sha = await ensureScript();
+      } catch {
+        return; // Redis went away: everything stays buffered
+      }
+    }
+    const units: Unit[] = [];
+    const c = counts;
+    const st = statuses;
+    const la = latencies;
+    const lg = lags;
+    counts = new Map();
+    statuses = new Map();
+    latencies = new Map();
+    lags = [];
+    for (const e of c.values()) units.push(countUnit(e));
+    if (sha) for (const [seq, acc] of st) units.push(statusUnit(seq, acc, sha));
+    for (const l of la.values()) units.push(latencyUnit(l));
+    for (const s of lg) units.push(lagUnit(s));
+
+    for (let i = 0; i < units.length; i += chunkSize) {
+      const part = units.slice(i, i + chunkSize);
+      const m = redis.multi();
+      const expire = new Map<string, number>();
+      for (const u of part) u.write(m, expire);
+      for (const [k, ttl] of expire) m.expire(k, ttl);
+      try {
+        const res = await m.exec();
+        if (!res) throw new Error("transaction discarded");
+        const noscript = res.some(([err]) => err?.message.includes("NOSCRIPT"));
+        if (noscript) {
+          // the script cache was flushed under us: reload next time; the status lines were not applied
+          scriptSha = undefined;
+          for (const u of part) u.restore();
+          opts.log?.("metrics status script was missing; status writes retried");
+          continue;
+        }
+        const failed = res.filter(([err]) => err);
+        if (failed.length > 0) opts.log?.("some metric writes failed", { errors: failed.length, first: String(failed[0]?.[0]) });
+      } catch {
+        // nothing of this chunk was applied (MULTI): put it and the rest back for the next flush
+        for (const u of units.slice(i)) u.restore();
+        return;
+      }
     }
   }
 
@@ -47,18 +400,247 @@ export function createRedisMetrics(redis: Redis, opts: { prefix: string; interva
     return flushing;
   }
 
-  const timer = setInterval(() => void flush(), opts.intervalMs ?? 1000);
+  const timer = setInterval(() => void flush(), opts.flushMs ?? 1000);
   timer.unref();
 
-  return {
+  // ---- reading ----
+
+  async function read<T>(f: () => Promise<T>): Promise<T> {
+    if (redis.status !== "ready") throw unavailable();
+    try {
+      return await f();
+    } catch (e) {
+      throw unavailable(e);
+    }
+  }
+
+  async function execAll(p: ChainableCommander): Promise<unknown[]> {
+    const res = (await p.exec()) ?? [];
+    return res.map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    });
+  }
+
+  function bucketKeys(metric: CountMetric, window: MetricWindow, nowMs: number) {
+    const { step, starts } = windowBuckets(window, nowMs);
+    return { step, starts, keys: starts.map((s) => (step === 1 ? secKey(metric, s) : `${P}m:${metric}:m:${s}`)) };
+  }
+
+  const recorder: MetricsRecorder = {
     published(tenant, type, n) {
-      add(`${tenant}\u0000${type}`, n);
+      addCount("published", tenant, type, n, Math.floor(now() / 1000));
     },
+    stored(events) {
+      if (statusTtl <= 0) return;
+      const at = now();
+      for (const e of events) {
+        const acc = statusAcc(e.seq);
+        if (!acc) continue;
+        acc.publishedAt ??= at;
+        acc.id ??= e.id;
+        acc.tenant ??= e.tenant;
+        acc.type ??= e.type;
+      }
+    },
+    count(metric, tenant, type, n) {
+      addCount(metric, tenant, type, n, Math.floor(now() / 1000));
+    },
+    status(u: StatusUpdate) {
+      if (statusTtl <= 0) return;
+      const acc = statusAcc(u.seq);
+      if (!acc) return;
+      if (u.event) {
+        acc.id ??= u.event.id;
+        acc.tenant ??= u.event.tenant;
+        acc.type ??= u.event.type;
+      }
+      let s = acc.subs.get(u.subscription);
+      if (!s) {
+        s = { attempts: 0 };
+        acc.subs.set(u.subscription, s);
+      }
+      switch (u.kind) {
+        case "delivered":
+          s.delivered = Math.max(s.delivered ?? 0, u.atMs);
+          s.attempts++;
+          break;
+        case "acknowledged":
+          s.acknowledged = Math.max(s.acknowledged ?? 0, u.atMs);
+          s.latencyMs ??= u.latencyMs;
+          break;
+        case "failed":
+          s.failed = Math.max(s.failed ?? 0, u.atMs);
+          if (u.error) s.error = { at: u.atMs, message: u.error.message.slice(0, 500), status: u.error.status };
+          break;
+        case "dead-lettered":
+          s.deadLettered = Math.max(s.deadLettered ?? 0, u.atMs);
+          break;
+      }
+    },
+    latency(subscription, ms) {
+      const buckets = new Array(NB).fill(0);
+      buckets[bucketIndex(ms)] = 1;
+      addLatency(subscription, minuteOf(Math.floor(now() / 1000)), buckets, 1, ms);
+    },
+    lag: addLags,
+  };
+
+  const reader: MetricsReader = {
+    series: ({ metric, window, tenant, type, nowMs }) =>
+      read(async () => {
+        const { step, starts, keys } = bucketKeys(metric, window, nowMs);
+        const field = seriesField(tenant, type);
+        const p = redis.pipeline();
+        for (const k of keys) p.hget(k, field);
+        const vals = await execAll(p);
+        return { step, points: starts.map((s, i) => ({ atMs: s * 1000, value: Number(vals[i] ?? 0) || 0 })) };
+      }),
+
+    group: ({ metric, window, by, tenant, nowMs }) =>
+      read(async () => {
+        const { keys } = bucketKeys(metric, window, nowMs);
+        const p = redis.pipeline();
+        for (const k of keys) p.hgetall(k);
+        const prefix = by === "tenant" ? "t:" : tenant !== undefined ? `p:${tenant}\u0000` : "y:";
+        const out = new Map<string, number>();
+        for (const h of (await execAll(p)) as Record<string, string>[]) {
+          for (const [f, v] of Object.entries(h ?? {})) {
+            if (!f.startsWith(prefix)) continue;
+            const key = f.slice(prefix.length);
+            out.set(key, (out.get(key) ?? 0) + Number(v));
+          }
+        }
+        return out;
+      }),
+
+    totals: ({ window, tenant, nowMs }) =>
+      read(async () => {
+        const field = seriesField(tenant, undefined);
+        const p = redis.pipeline();
+        const per = COUNT_METRICS.map((m) => bucketKeys(m, window, nowMs).keys);
+        for (const keys of per) for (const k of keys) p.hget(k, field);
+        const vals = await execAll(p);
+        const out = {} as Record<CountMetric, number>;
+        let i = 0;
+        COUNT_METRICS.forEach((m, mi) => {
+          let sum = 0;
+          for (let j = 0; j < (per[mi]?.length ?? 0); j++) sum += Number(vals[i++] ?? 0) || 0;
+          out[m] = sum;
+        });
+        return out;
+      }),
+
+    lagSeries: ({ subscription, window, nowMs }) =>
+      read(async () => {
+        const from = nowMs - METRIC_WINDOWS[window] * 1000;
+        const p = redis.pipeline();
+        for (let h = Math.floor(from / 3_600_000); h <= Math.floor(nowMs / 3_600_000); h++)
+          p.hgetall(lagKey(subscription, h * 3600));
+        const out: LagSample[] = [];
+        for (const h of (await execAll(p)) as Record<string, string>[]) {
+          for (const [f, v] of Object.entries(h ?? {})) {
+            const atMs = Number(f);
+            if (atMs < from || atMs > nowMs) continue;
+            const [lag, ackPending] = v.split(" ").map(Number);
+            out.push({ subscription, atMs, lag: lag ?? 0, ackPending: ackPending ?? 0 });
+          }
+        }
+        return out.sort((a, b) => a.atMs - b.atMs);
+      }),
+
+    latencyHistogram: ({ subscription, window, nowMs }) =>
+      read(async () => {
+        const nowSec = Math.floor(nowMs / 1000);
+        const minutes = Math.ceil(METRIC_WINDOWS[window] / 60);
+        const p = redis.pipeline();
+        for (let i = 0; i < minutes; i++) p.hgetall(latKey(subscription, minuteOf(nowSec) - i * 60));
+        const buckets = new Array(NB).fill(0) as number[];
+        let count = 0;
+        let sumMs = 0;
+        for (const h of (await execAll(p)) as Record<string, string>[]) {
+          for (const [f, v] of Object.entries(h ?? {})) {
+            if (f === "n") count += Number(v);
+            else if (f === "s") sumMs += Number(v);
+            else if (/^\d+$/.test(f)) buckets[Number(f)] = (buckets[Number(f)] ?? 0) + Number(v);
+          }
+        }
+        return { buckets, count, sumMs };
+      }),
+
+    eventStatus: (seq) =>
+      read(async () => {
+        const h = await redis.hgetall(statusKey(seq));
+        return Object.keys(h).length === 0 ? undefined : parseStatus(h);
+      }),
+  };
+
+  return {
+    ...recorder,
+    ...reader,
     flush,
+    async claimLagPeriod(periodMs) {
+      if (redis.status !== "ready") return true;
+      try {
+        return (await redis.set(`${P}lagclaim:${periodMs}`, instance, "PX", lagMs * 2, "NX")) === "OK";
+      } catch {
+        return true;
+      }
+    },
+    backlog: () => ({ entries: counts.size + statuses.size + latencies.size + lags.length, dropped }),
     async stop() {
       clearInterval(timer);
       await flush();
-      if (dropped > 0) dropped = 0;
     },
   };
+}
+
+/** The status hash as fields per subscription. */
+export function parseStatus(h: Record<string, string>): RawEventStatus {
+  const out: RawEventStatus = { subscriptions: {} };
+  const num = (v: string) => Number(v);
+  for (const [f, v] of Object.entries(h)) {
+    if (f === "pub") out.publishedAt = num(v);
+    else if (f === "id") out.id = v;
+    else if (f === "tn") out.tenant = v;
+    else if (f === "ty") out.type = v;
+    else {
+      const bar = f.lastIndexOf("|");
+      if (bar < 0) continue;
+      const sub = f.slice(0, bar);
+      const s: RawSubscriptionStatus = out.subscriptions[sub] ?? { attempts: 0 };
+      out.subscriptions[sub] = s;
+      switch (f.slice(bar + 1)) {
+        case "d":
+          s.delivered = num(v);
+          break;
+        case "a":
+          s.acknowledged = num(v);
+          break;
+        case "f":
+          s.failed = num(v);
+          break;
+        case "x":
+          s.deadLettered = num(v);
+          break;
+        case "n":
+          s.attempts = num(v);
+          break;
+        case "l":
+          s.latencyMs = num(v);
+          break;
+        case "e": {
+          const sep = v.indexOf("|");
+          try {
+            const j = JSON.parse(v.slice(sep + 1)) as { m: string; s?: number };
+            s.lastError = { at: num(v.slice(0, sep)), message: j.m, ...(typeof j.s === "number" ? { status: j.s } : {}) };
+          } catch {
+            // a malformed entry is left out
+          }
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }

@@ -390,7 +390,10 @@ describe("success", () => {
     expect(h.target.delivered[0]).toMatchObject({ seq: 1, attempt: 1, tenant: "acme", deliveryId: "dlv-1-1" });
     expect(h.target.delivered[0]?.event).toBe(m.event);
     expect(h.dispatcher.stats).toMatchObject({ delivered: 1, failed: 0, skipped: 0, lastError: null, circuit: "closed" });
-    expect(h.observed).toEqual([expect.objectContaining({ kind: "delivered", latencyMs: 0 })]);
+    expect(h.observed).toEqual([
+      expect.objectContaining({ kind: "attempt" }),
+      expect.objectContaining({ kind: "delivered", latencyMs: 0 }),
+    ]);
     expect(h.attempts.gets).toEqual([]); // a first delivery has nothing on record
   });
 
@@ -431,7 +434,10 @@ describe("failures and retries", () => {
       deadLettered: 0,
       lastError: { message: "503 from target", status: 503, at: "2024-05-01T12:00:00.000Z" },
     });
-    expect(h.observed).toEqual([expect.objectContaining({ kind: "failed", willRetry: true })]);
+    expect(h.observed).toEqual([
+      expect.objectContaining({ kind: "attempt" }),
+      expect.objectContaining({ kind: "failed", willRetry: true }),
+    ]);
   });
 
   it("the delay grows with the attempt number", async () => {
@@ -552,7 +558,7 @@ describe("dead letters", () => {
       true,
       false,
     ]);
-    expect(h.observed.at(-1)).toEqual({ kind: "dead-lettered", seq: 7, reason: "max-attempts" });
+    expect(h.observed.at(-1)).toMatchObject({ kind: "dead-lettered", seq: 7, reason: "max-attempts", d: { seq: 7 } });
   });
 
   it("maxAttempts 1: the first failure dead-letters", async () => {

@@ -1,3 +1,4 @@
+import { eventLogFields, eventTrace, noopTracer, type Tracer } from "../tracing";
 import { retryDelayMs } from "./backoff";
 import { CircuitBreaker, type CircuitState } from "./breaker";
 import { matchesFilters, matchesTypes } from "./filters";
@@ -22,8 +23,10 @@ export interface DispatcherDeps {
   deadLetters: DeadLetterSink;
   attempts: AttemptLog;
   log: (level: "info" | "warn" | "error", msg: string, extra?: object) => void;
-  /** Called for each settled delivery (for metrics and the processing status). */
+  /** Called as each attempt starts and for each settled delivery (for metrics and the processing status). */
   observe?: (e: DeliveryObservation) => void;
+  /** Spans of deliveries and dead-letter writes, children of the event's trace context. @default noopTracer */
+  tracer?: Tracer;
   now?: () => number;
   random?: () => number;
   /** How long one pull waits for messages. @default 1000 */
@@ -31,9 +34,12 @@ export interface DispatcherDeps {
 }
 
 export type DeliveryObservation =
+  /** An attempt starts: the event goes to the target. */
+  | { kind: "attempt"; d: Delivery }
   | { kind: "delivered"; d: Delivery; latencyMs: number }
   | { kind: "failed"; d: Delivery; error: AttemptError; willRetry: boolean }
-  | { kind: "dead-lettered"; seq: number; reason: DeadLetterRecord["reason"] }
+  /** `d` is absent for poison (a message that is not a CloudEvent). */
+  | { kind: "dead-lettered"; seq: number; reason: DeadLetterRecord["reason"]; d?: Delivery }
   | { kind: "skipped"; d: Delivery };
 
 export interface DispatcherStats {
@@ -224,7 +230,14 @@ export class Dispatcher {
 
   private track(d: Delivery | UndecodableDelivery, probe: boolean): void {
     const p = ("undecodable" in d ? this.poison(d) : this.handle(d, probe))
-      .catch((e) => this.deps.log("error", "delivery handling failed", { subscription: this.sub.id, seq: d.seq, err: String(e) }))
+      .catch((e) =>
+        this.deps.log("error", "delivery handling failed", {
+          subscription: this.sub.id,
+          seq: d.seq,
+          err: String(e),
+          ...("undecodable" in d ? {} : eventLogFields(d.event, d.tenant)),
+        }),
+      )
       // a probe that ended without an answer from the target (skipped, handed back, dead-lettered unseen) frees the probe slot
       .finally(() => {
         if (probe) this.breaker.release();
@@ -275,15 +288,27 @@ export class Dispatcher {
       return;
     }
     const started = this.now();
+    const span = this.tracer.start("deliver", {
+      parent: eventTrace(d.event),
+      kind: "consumer",
+      attributes: this.tracer.enabled ? this.spanAttributes(d) : undefined,
+    });
+    const traced: Delivery = span.context ? { ...d, trace: span.context } : d;
     this.working.add(d);
+    this.deps.observe?.({ kind: "attempt", d });
     let outcome: DeliveryOutcome;
     try {
-      outcome = await this.deps.target.deliver(d);
+      outcome = await this.deps.target.deliver(traced);
     } catch (e) {
       outcome = { ok: false, message: e instanceof Error ? e.message : String(e), retryable: true };
     } finally {
       this.working.delete(d);
     }
+    if (!outcome.ok) span.fail("gone" in outcome ? "member left" : outcome.message);
+    span.setAttributes({
+      "anumate.outcome": outcome.ok ? "ack" : "gone" in outcome ? "gone" : outcome.retryable ? "retry" : "reject",
+    });
+    span.end();
     if (outcome.ok) {
       d.ack();
       this.breaker.success();
@@ -317,6 +342,22 @@ export class Dispatcher {
     }
   }
 
+  private get tracer(): Tracer {
+    return this.deps.tracer ?? noopTracer;
+  }
+
+  private spanAttributes(d: Delivery) {
+    return {
+      "anumate.subscription": this.sub.id,
+      "anumate.seq": d.seq,
+      "anumate.attempt": d.attempt,
+      "anumate.replay_id": d.replayId,
+      "cloudevents.event_id": d.event.id,
+      "cloudevents.event_type": d.event.type,
+      "anumate.tenant": d.tenant,
+    };
+  }
+
   /** The attempt log's (scope, seq) for a delivery. */
   private attemptKey(d: Delivery): [string, number] {
     const k = d.attemptKey;
@@ -344,17 +385,30 @@ export class Dispatcher {
       originalSeq: d.seq,
       originalSubject: d.subject,
     };
+    const span = this.tracer.start("dead-letter", {
+      parent: eventTrace(d.event),
+      kind: "producer",
+      attributes: this.tracer.enabled ? { ...this.spanAttributes(d), "anumate.reason": reason } : undefined,
+    });
     try {
       await this.deps.deadLetters.write(d.event, record);
     } catch (e) {
       // not written: the event stays in the stream and comes back
-      this.deps.log("warn", "dead-letter write failed; will retry", { subscription: this.sub.id, seq: d.seq, err: String(e) });
+      span.fail(e);
+      span.end();
+      this.deps.log("warn", "dead-letter write failed; will retry", {
+        subscription: this.sub.id,
+        seq: d.seq,
+        err: String(e),
+        ...eventLogFields(d.event, d.tenant),
+      });
       d.nak(DLQ_RETRY_MS);
       return;
     }
+    span.end();
     d.term();
     this.stats.deadLettered++;
-    this.deps.observe?.({ kind: "dead-lettered", seq: d.seq, reason });
+    this.deps.observe?.({ kind: "dead-lettered", seq: d.seq, reason, d });
     await this.deps.attempts.clear(...this.attemptKey(d)).catch(() => {});
   }
 

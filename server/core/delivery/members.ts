@@ -1,4 +1,5 @@
 import type { CloudEvent } from "../cloudevents/event";
+import { eventTrace, noopTracer, type Tracer } from "../tracing";
 import type { Delivery, DeliveryOutcome, Target } from "./ports";
 
 /**
@@ -81,12 +82,19 @@ export class RejectEvent extends Error {
   }
 }
 
-/** An in-process handler as a member: no limit of its own (the subscription's maxInFlight applies). */
-export function handlerMember(id: string, h: EventHandler): Member {
+/**
+ * An in-process handler as a member: no limit of its own (the subscription's maxInFlight applies).
+ * Each call is a `handler` span, child of the delivery span (or of the event's trace context).
+ */
+export function handlerMember(id: string, h: EventHandler, tracer: Tracer = noopTracer): Member {
   return {
     id,
     capacity: () => Number.POSITIVE_INFINITY,
     async deliver(d) {
+      const span = tracer.start("handler", {
+        parent: d.trace ?? eventTrace(d.event),
+        attributes: tracer.enabled ? { "anumate.member": id, "anumate.seq": d.seq, "anumate.attempt": d.attempt } : undefined,
+      });
       try {
         await h(d.event, {
           seq: d.seq,
@@ -98,7 +106,10 @@ export function handlerMember(id: string, h: EventHandler): Member {
         });
         return { ok: true };
       } catch (e) {
+        span.fail(e);
         return { ok: false, retryable: !(e instanceof RejectEvent), message: e instanceof Error ? e.message : String(e) };
+      } finally {
+        span.end();
       }
     },
   };

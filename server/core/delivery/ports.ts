@@ -1,5 +1,6 @@
 import type { SubscriptionDto } from "../../../lib/contracts/subscriptions";
 import type { CloudEvent } from "../cloudevents/event";
+import type { TraceContext } from "../tracing";
 
 export type Subscription = Omit<SubscriptionDto, "stats">;
 
@@ -20,6 +21,8 @@ export interface Delivery {
   readonly deliveryId: string;
   /** Set when the delivery comes from a replay. */
   readonly replayId?: string;
+  /** Trace context of this attempt's delivery span (parent of handler and push spans), when tracing is on. */
+  readonly trace?: TraceContext;
   /**
    * Where the attempt count of this delivery is kept: events of the event stream by their seq;
    * replayed and requeued copies (redelivery stream) by their own seq under `<subscription>_rd`.

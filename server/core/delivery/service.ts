@@ -8,6 +8,7 @@ import type {
 } from "../../../lib/contracts/subscriptions";
 import { AppError } from "../../../lib/errors";
 import { type Ctx, mayActOn } from "../context";
+import type { Tracer } from "../tracing";
 import { type DeliveryObservation, Dispatcher } from "./dispatcher";
 import { type EventHandler, handlerMember, type Member, MemberPool } from "./members";
 import type {
@@ -35,6 +36,8 @@ export interface SubscriptionServiceOptions {
   defaultMaxAttempts: number;
   log: (level: "info" | "warn" | "error", msg: string, extra?: object) => void;
   observe?: (sub: Subscription, e: DeliveryObservation) => void;
+  /** Delivery, dead-letter and handler spans. */
+  tracer?: Tracer;
   /** Administrative actions are recorded here (who, what, result). */
   audit?: {
     append(r: {
@@ -199,6 +202,7 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
         attempts: o.attempts,
         log: o.log,
         ...(o.observe ? { observe: (e: DeliveryObservation) => o.observe?.(entry.sub, e) } : {}),
+        ...(o.tracer ? { tracer: o.tracer } : {}),
       });
       entry.dispatcher = d;
       d.start();
@@ -371,7 +375,7 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
 
     attachHandler({ ctx, input }) {
       const memberId = input.memberId ?? `h_${randomBytes(4).toString("hex")}`;
-      return attach({ ctx, input: { id: input.id, member: handlerMember(memberId, input.handler) } });
+      return attach({ ctx, input: { id: input.id, member: handlerMember(memberId, input.handler, o.tracer) } });
     },
 
     pool: (id) => running.get(id)?.pool,

@@ -2,6 +2,8 @@ import { AppError } from "../../../lib/errors";
 import { toJson } from "../cloudevents/json";
 import { type Ctx, mayActOn } from "../context";
 import { matchesTypePattern } from "../delivery/filters";
+import { countEvents, type MetricsRecorder } from "../metrics/ports";
+import { type Tracer, traceEvents } from "../tracing";
 import { type JobRunner, RateLimiter } from "./jobs";
 import type { AuditLog, DeadLetterEntry, DeadLetterStore, Job, Redelivery } from "./ports";
 
@@ -51,6 +53,10 @@ export interface DeadLetterServiceOptions {
   /** Name of the dead-letter stream, part of requeue deduplication ids. */
   streamName: string;
   defaultRatePerSec: number;
+  /** `requeue` spans, one per requeued event, in the event's own trace. */
+  tracer?: Tracer;
+  /** Counts requeued events (`requeued`, per tenant and type). */
+  metrics?: Pick<MetricsRecorder, "count">;
   /** Most entries one list request reads. @default 100000 */
   scanLimit?: number;
 }
@@ -107,19 +113,23 @@ export function createDeadLetterService(o: DeadLetterServiceOptions) {
 
   /** Hands one entry back to its subscription; it leaves the dead-letter stream once the copy is stored. */
   async function requeueEntry(e: DeadLetterEntry): Promise<void> {
-    await o.redelivery.send([
-      {
-        subscription: e.record.subscription,
-        event: e.event,
-        tenant: e.record.tenant,
-        originalSeq: e.record.originalSeq,
-        originalSubject: e.record.originalSubject,
-        storedAt: e.deadLetteredAt,
-        // two requeues of the same entry (at once, or one retried) are delivered once
-        msgId: `rq:${o.streamName}:${e.seq}`,
-        requeueOf: e.seq,
-      },
-    ]);
+    const span = traceEvents(o.tracer, "requeue", [e], { "anumate.subscription": e.record.subscription });
+    await span.end(
+      o.redelivery.send([
+        {
+          subscription: e.record.subscription,
+          event: e.event,
+          tenant: e.record.tenant,
+          originalSeq: e.record.originalSeq,
+          originalSubject: e.record.originalSubject,
+          storedAt: e.deadLetteredAt,
+          // two requeues of the same entry (at once, or one retried) are delivered once
+          msgId: `rq:${o.streamName}:${e.seq}`,
+          requeueOf: e.seq,
+        },
+      ]),
+    );
+    countEvents(o.metrics, "requeued", [{ tenant: e.record.tenant, event: e.event }]);
     await o.store.remove(e.seq);
   }
 

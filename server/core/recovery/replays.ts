@@ -5,7 +5,9 @@ import { subjectFilter } from "../bus/subjects";
 import { type Ctx, mayActOn } from "../context";
 import { matchesFilters, matchesTypes } from "../delivery/filters";
 import type { Subscription } from "../delivery/ports";
+import { countEvents, type MetricsRecorder } from "../metrics/ports";
 import type { LiveSubscription } from "../stream/ports";
+import { type Tracer, traceEvents } from "../tracing";
 import { type JobHandle, type JobRunner, RateLimiter } from "./jobs";
 import type { AuditLog, Job, Redelivery } from "./ports";
 
@@ -18,6 +20,10 @@ export interface ReplayServiceOptions {
   /** The subscription a replay targets (undefined when it does not exist). */
   subscription(id: string): Promise<Subscription | undefined>;
   defaultRatePerSec: number;
+  /** `replay` spans, one per replayed event, in the event's own trace. */
+  tracer?: Tracer;
+  /** Counts replayed events (`replayed`, per tenant and type). */
+  metrics?: Pick<MetricsRecorder, "count">;
 }
 
 function status(job: Job): ReplayStatus {
@@ -142,18 +148,22 @@ export function createReplayService(o: ReplayServiceOptions) {
             const part = batch;
             batch = [];
             await limiter.take(part.length);
-            await o.redelivery.send(
-              part.map((e) => ({
-                subscription: subId,
-                event: e.event,
-                tenant: e.tenant,
-                originalSeq: e.seq,
-                originalSubject: e.subject,
-                storedAt: e.storedAt,
-                msgId: `rp:${h.job.id}:${e.seq}`,
-                replayId: h.job.id,
-              })),
+            const spans = traceEvents(o.tracer, "replay", part, { "anumate.replay_id": h.job.id, "anumate.subscription": subId });
+            await spans.end(
+              o.redelivery.send(
+                part.map((e) => ({
+                  subscription: subId,
+                  event: e.event,
+                  tenant: e.tenant,
+                  originalSeq: e.seq,
+                  originalSubject: e.subject,
+                  storedAt: e.storedAt,
+                  msgId: `rp:${h.job.id}:${e.seq}`,
+                  replayId: h.job.id,
+                })),
+              ),
             );
+            countEvents(o.metrics, "replayed", part);
             h.progress(part.length, 0, part[part.length - 1]?.seq);
           };
           for await (const e of o.store.read(range)) {
@@ -233,6 +243,8 @@ export function createReplayService(o: ReplayServiceOptions) {
             if (!accept(e)) continue;
             await limiter.take(1);
             handle?.progress(1, 0, e.seq);
+            countEvents(o.metrics, "replayed", [e]);
+            traceEvents(o.tracer, "replay", [e], { "anumate.replay_id": id }).end(Promise.resolve());
             yield e;
           }
           ended = true;

@@ -6,7 +6,9 @@ import { toJson } from "../../core/cloudevents/json";
 import { checkUriReference } from "../../core/cloudevents/types";
 import { createStreamHandler } from "../sse/stream";
 import { authRoutes } from "./auth-routes";
+import { configRoutes } from "./config-routes";
 import { readBody, sendJson, validation } from "./io";
+import { metricsRoutes } from "./metrics-routes";
 import { listParams, parseJson, parseQuery, seq, tenant, timestamp, typePattern } from "./params";
 import { recoveryRoutes } from "./recovery-routes";
 import type { Route, RouteRequest } from "./router";
@@ -121,7 +123,9 @@ async function health({ res, c }: RouteRequest): Promise<void> {
 export const routes: readonly Route[] = [
   ...subscriptionRoutes,
   ...recoveryRoutes,
+  ...metricsRoutes,
   ...authRoutes,
+  ...configRoutes,
   { method: "POST", path: "/api/events", access: "events:publish", handler: publishEvents },
   { method: "POST", path: "/api/events/publish", access: "events:publish", handler: publishSimple },
   { method: "GET", path: "/api/events", access: "events:read", handler: history },

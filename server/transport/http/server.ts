@@ -2,9 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { AppError } from "../../../lib/errors";
 import type { Container } from "../../container";
 import { attachWebSocket, type WsOptions } from "../ws/gateway";
+import { answerClientError } from "./client-errors";
 import { sendError } from "./io";
+import { observeRequest, routeLabeler } from "./request-metrics";
 import { createRouter } from "./router";
 import { routes } from "./routes";
+import { applySecurityHeaders } from "./security-headers";
 
 /** Paths the API owns; everything else goes to Next (the console). */
 export function isApiPath(path: string): boolean {
@@ -28,8 +31,14 @@ export interface HttpServer {
  */
 export function createHttpServer(c: Container, fallback?: FallbackHandler, opts: { ws?: WsOptions } = {}): HttpServer {
   const api = createRouter(routes, isApiPath);
+  const routeOf = routeLabeler(routes, isApiPath);
+  const recordRequest = c.observability.prometheus.http;
   let closing = false;
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    observeRequest(req, res, routeOf, recordRequest);
+    applySecurityHeaders(req, res, isApiPath((req.url ?? "/").split("?")[0] as string), {
+      dev: c.config.NODE_ENV === "development",
+    });
     if (closing) res.setHeader("connection", "close");
     api(req, res, c)
       .then(async (handled) => {
@@ -39,7 +48,10 @@ export function createHttpServer(c: Container, fallback?: FallbackHandler, opts:
       })
       .catch((e) => sendError(res, e, (err) => c.log.error({ err }, "request failed")));
   });
+  // requests Node's parser refuses (bad header lines, oversized headers…) get the JSON error shape too
+  server.on("clientError", answerClientError);
   const ws = attachWebSocket(server, c, opts.ws);
+  c.observability.prometheus.setWebSocketClients(ws.clients);
   let closed: Promise<void> | undefined;
   return {
     server,

@@ -1,0 +1,102 @@
+import type { DeliveryObservation } from "../delivery/dispatcher";
+import type { Subscription } from "../delivery/ports";
+import { eventLogFields } from "../tracing";
+import type { MetricsRecorder } from "./ports";
+
+export type ObserverLog = (level: "debug" | "info" | "warn", msg: string, extra: object) => void;
+
+/**
+ * Turns what the dispatchers observe into counts (per tenant and type), processing status,
+ * publish → acknowledgement latency, and log lines carrying the event's ids. Synchronous: the
+ * recorder buffers, nothing here waits.
+ */
+export function createDeliveryObserver(o: {
+  recorder: MetricsRecorder;
+  log?: ObserverLog;
+  now?: () => number;
+}): (sub: Subscription, e: DeliveryObservation) => void {
+  const now = o.now ?? Date.now;
+  const log = o.log ?? (() => {});
+  return (sub, e) => {
+    switch (e.kind) {
+      case "attempt": {
+        const { d } = e;
+        o.recorder.count("delivered", d.tenant, d.event.type, 1);
+        o.recorder.status({ seq: d.seq, subscription: sub.id, kind: "delivered", atMs: now(), event: ref(d) });
+        return;
+      }
+      case "delivered": {
+        const { d } = e;
+        const at = now();
+        o.recorder.count("acknowledged", d.tenant, d.event.type, 1);
+        // replayed and requeued copies were stored long ago: their age is not a delivery latency
+        const fromStream = d.attemptKey?.scope !== "redelivery";
+        const stored = Date.parse(d.storedAt);
+        const latencyMs = fromStream && Number.isFinite(stored) ? Math.max(0, at - stored) : undefined;
+        if (latencyMs !== undefined) o.recorder.latency(sub.id, latencyMs);
+        o.recorder.status({
+          seq: d.seq,
+          subscription: sub.id,
+          kind: "acknowledged",
+          atMs: at,
+          event: ref(d),
+          ...(latencyMs !== undefined ? { latencyMs } : {}),
+        });
+        log("debug", "event acknowledged", {
+          subscription: sub.id,
+          seq: d.seq,
+          attempt: d.attempt,
+          latency_ms: latencyMs,
+          ...eventLogFields(d.event, d.tenant),
+        });
+        return;
+      }
+      case "failed": {
+        const { d, error } = e;
+        o.recorder.count("failed", d.tenant, d.event.type, 1);
+        o.recorder.status({
+          seq: d.seq,
+          subscription: sub.id,
+          kind: "failed",
+          atMs: now(),
+          event: ref(d),
+          error: { message: error.message, ...(error.status !== undefined ? { status: error.status } : {}) },
+        });
+        log("info", "delivery failed", {
+          subscription: sub.id,
+          seq: d.seq,
+          attempt: d.attempt,
+          will_retry: e.willRetry,
+          error: error.message.slice(0, 300),
+          status: error.status,
+          ...eventLogFields(d.event, d.tenant),
+        });
+        return;
+      }
+      case "dead-lettered": {
+        const d = e.d;
+        o.recorder.count("deadLettered", d?.tenant || "_unknown", d?.event.type ?? "_undecodable", 1);
+        o.recorder.status({
+          seq: e.seq,
+          subscription: sub.id,
+          kind: "dead-lettered",
+          atMs: now(),
+          ...(d ? { event: ref(d) } : {}),
+        });
+        log("warn", "event dead-lettered", {
+          subscription: sub.id,
+          seq: e.seq,
+          reason: e.reason,
+          ...(d ? eventLogFields(d.event, d.tenant) : {}),
+        });
+        return;
+      }
+      case "skipped":
+        return;
+    }
+  };
+}
+
+function ref(d: { tenant: string; event: { id: string; type: string } }) {
+  return { id: d.event.id, tenant: d.tenant, type: d.event.type };
+}
