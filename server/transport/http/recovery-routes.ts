@@ -162,10 +162,15 @@ export const recoveryRoutes: readonly Route[] = [
     path: "/api/audit",
     async handler({ res, ctx, c, query }) {
       const q = parseQuery(auditQuery, query);
-      if (ctx.tenants !== "*")
-        throw new AppError("FORBIDDEN", "The audit trail is for admins", {
-          details: [{ field: "key", rule: "must be an admin key" }],
-        });
+      // a tenant's key reads its own tenant's records only
+      if (ctx.tenants !== "*") {
+        if (ctx.tenants.length !== 1 || (q.tenant !== undefined && q.tenant !== ctx.tenants[0])) {
+          throw new AppError("FORBIDDEN", "This key may read its own tenant's audit records only", {
+            details: [{ field: "tenant", rule: "must be this key's tenant" }],
+          });
+        }
+        q.tenant = ctx.tenants[0];
+      }
       const page = await c.audit.list({
         ...(q.actor ? { actor: q.actor } : {}),
         ...(q.action ? { action: q.action } : {}),
