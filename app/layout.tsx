@@ -1,7 +1,12 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
+import { THEME_SCRIPT } from "@/lib/theme";
 import { Providers } from "./providers";
 import "./globals.css";
+
+// Rendered per request: every page response carries a fresh CSP nonce that Next puts on its inline
+// scripts (server/transport/http/security-headers.ts); a prerendered page could not have it.
+export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = {
   title: { default: "Anumate Event Bus", template: "%s · Anumate Event Bus" },
@@ -10,7 +15,12 @@ export const metadata: Metadata = {
 
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
-    <html lang="en">
+    // the theme script sets the `dark` class before the first paint, so React must accept it
+    <html lang="en" suppressHydrationWarning>
+      <head>
+        {/* biome-ignore lint/security/noDangerouslySetInnerHtml: a constant script (lib/theme.ts), no user input */}
+        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+      </head>
       <body className="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
         <Providers>{children}</Providers>
       </body>

@@ -31,9 +31,10 @@ export function codeForStatus(status: number): ErrorCode {
 }
 
 /**
- * The one place requests get their credentials. Auth is not enforced yet; the security issue
- * (API keys and a sign-in) sets a provider here and every `fetchJson` call sends its key.
- * `EventSource` cannot send headers: the live stream will need a cookie or a token parameter then.
+ * The one place requests get an `Authorization` header. The console signed in through
+ * `/api/session` needs none (its httpOnly session cookie goes with every same-origin request,
+ * `EventSource` included); a page that holds an API key instead sets a provider here and every
+ * `fetchJson` call sends it.
  */
 let bearerToken: () => string | undefined = () => undefined;
 

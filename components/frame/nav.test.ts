@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { isCurrent, NAV, navItem } from "./nav";
+
+describe("navigation", () => {
+  it("lists the pages in the console's order", () => {
+    expect(NAV.map((n) => n.label)).toEqual([
+      "Dashboard",
+      "Live tail",
+      "Explorer",
+      "Subscriptions",
+      "Dead letters",
+      "Tenants",
+      "Audit",
+      "Publish",
+    ]);
+    expect(NAV.filter((n) => n.comingWith).map((n) => n.href)).toEqual(["/dead-letters", "/tenants", "/audit"]);
+  });
+
+  it("marks the current page", () => {
+    expect(isCurrent("/", "/")).toBe(true);
+    expect(isCurrent("/", "/live")).toBe(false);
+    expect(isCurrent("/live", "/live")).toBe(true);
+    expect(isCurrent("/live", "/live/123")).toBe(true);
+    expect(isCurrent("/live", "/liver")).toBe(false);
+  });
+
+  it("finds an item or says it is missing", () => {
+    expect(navItem("/audit").comingWith).toBe("the audit log");
+    expect(() => navItem("/nope")).toThrow(/no nav item/);
+  });
+});
