@@ -122,6 +122,7 @@ export async function createObservability(config: Config, redis: Redis, log: Log
         },
         event: (ctx, seq) => d.events.get({ ctx, input: { seq } }),
         lagSampleMs: config.LAG_SAMPLE_MS,
+        statusTtlSec: config.EVENT_STATUS_TTL,
       });
       lag.start();
     },

@@ -47,7 +47,13 @@ async function createSub(def: Record<string, unknown>, base = app.url): Promise<
   return r.body;
 }
 
-async function publish(type: string, tenant: string, extra: Record<string, unknown> = {}, base = app.url, id = randomUUID()) {
+async function publish(
+  type: string,
+  tenant: string,
+  extra: Record<string, unknown> = {},
+  base = app.url,
+  id: string = randomUUID(),
+) {
   const res = await fetch(`${base}/api/events`, {
     method: "POST",
     headers: { "content-type": "application/cloudevents+json" },
@@ -81,6 +87,7 @@ describe("counters after a known workload", () => {
       types: [typeA, typeB],
       target: { type: "internal" },
       retry: { maxAttempts: 3, initialDelayMs: 20, maxDelayMs: 50 },
+      circuit: { failureThreshold: 100 }, // five failures in a row must not open it here
     });
     await app.container.subscriptions.attachHandler({
       ctx,
@@ -140,14 +147,18 @@ describe("counters after a known workload", () => {
     expect(times.every((t, i) => i === 0 || t - (times[i - 1] ?? 0) === 1000)).toBe(true);
     expect(Date.now() - (times.at(-1) ?? 0)).toBeLessThan(5000);
 
-    const perMinute = metricSeriesSchema.parse((await api("GET", `/api/metrics/series?metric=failed&window=1h&type=${typeA}`)).body);
+    const perMinute = metricSeriesSchema.parse(
+      (await api("GET", `/api/metrics/series?metric=failed&window=1h&type=${typeA}`)).body,
+    );
     expect(perMinute.step).toBe(60);
     expect(perMinute.points).toHaveLength(60);
     expect(perMinute.total).toBe(3);
     const dl = metricSeriesSchema.parse((await api("GET", "/api/metrics/series?metric=deadLettered&window=5m")).body);
     expect(dl.total).toBe(2);
 
-    const byType = metricTopSchema.parse((await api("GET", `/api/metrics/top?by=type&metric=published&window=1h&tenant=${t1}`)).body);
+    const byType = metricTopSchema.parse(
+      (await api("GET", `/api/metrics/top?by=type&metric=published&window=1h&tenant=${t1}`)).body,
+    );
     expect(byType.items).toEqual([
       { key: typeA, value: 6 },
       { key: typeB, value: 2 },
@@ -157,7 +168,9 @@ describe("counters after a known workload", () => {
       { key: t1, value: 8 },
       { key: t2, value: 6 },
     ]);
-    const allTypes = metricTopSchema.parse((await api("GET", "/api/metrics/top?by=type&metric=acknowledged&window=24h&limit=1")).body);
+    const allTypes = metricTopSchema.parse(
+      (await api("GET", "/api/metrics/top?by=type&metric=acknowledged&window=24h&limit=1")).body,
+    );
     expect(allTypes.items).toEqual([{ key: typeA, value: 9 }]);
   });
 
@@ -198,7 +211,11 @@ describe("counters after a known workload", () => {
     expect(s?.latencyMs).toBeGreaterThanOrEqual(0);
 
     const f = eventStatusSchema.parse((await api("GET", `/api/events/${flaky.seq}/status`)).body);
-    expect(f.subscriptions[0]).toMatchObject({ state: "acknowledged", attempts: 2, lastError: { message: "HTTP 503: try later" } });
+    expect(f.subscriptions[0]).toMatchObject({
+      state: "acknowledged",
+      attempts: 2,
+      lastError: { message: "HTTP 503: try later" },
+    });
     expect(Date.parse(f.subscriptions[0]?.failedAt ?? "")).toBeLessThan(Date.parse(f.subscriptions[0]?.acknowledgedAt ?? ""));
 
     const r = eventStatusSchema.parse((await api("GET", `/api/events/${rejected.seq}/status`)).body);
@@ -252,7 +269,8 @@ describe("counters after a known workload", () => {
     expect(r.body.count).toBe(6);
     await until(() => seen.filter((s) => s.replayId === r.body.id).length === 6, 20_000, "replayed deliveries");
     await until(
-      async () => metricsSummarySchema.parse((await api("GET", "/api/metrics/summary?window=5m")).body).totals.acknowledged === 15,
+      async () =>
+        metricsSummarySchema.parse((await api("GET", "/api/metrics/summary?window=5m")).body).totals.acknowledged === 15,
     );
     const totals = metricsSummarySchema.parse((await api("GET", "/api/metrics/summary?window=5m")).body).totals;
     expect(totals).toEqual({ ...expected, replayed: 6, delivered: 20, acknowledged: 15 });
@@ -291,7 +309,9 @@ describe("lag history", () => {
         "lag sample of 5",
       );
       await sleep(1500); // several periods, both replicas sampling
-      const lag = lagSeriesSchema.parse((await api("GET", `/api/subscriptions/${sub.id}/lag?window=5m`, undefined, replica.url)).body);
+      const lag = lagSeriesSchema.parse(
+        (await api("GET", `/api/subscriptions/${sub.id}/lag?window=5m`, undefined, replica.url)).body,
+      );
       expect(lag.step).toBe(0.2);
       const times = lag.points.map((p) => Date.parse(p.t));
       expect(new Set(times).size).toBe(times.length); // one sample per period, not one per replica
@@ -300,7 +320,9 @@ describe("lag history", () => {
       expect(lag.points.at(-1)).toMatchObject({ lag: 5, ackPending: 0 });
 
       await until(async () => {
-        const s = metricSeriesSchema.parse((await api("GET", `/api/metrics/series?metric=published&window=5m&tenant=${tenant}`)).body);
+        const s = metricSeriesSchema.parse(
+          (await api("GET", `/api/metrics/series?metric=published&window=5m&tenant=${tenant}`)).body,
+        );
         return s.total === 5;
       });
       const fromReplica = metricSeriesSchema.parse(

@@ -18,7 +18,10 @@ describe("tracing", () => {
     const exporter = new InMemorySpanExporter();
     const t = await createTracing({ serviceName: "bus-test", exporter, exportDelayMs: 10 });
     expect(t.tracer.enabled).toBe(true);
-    const parent = t.tracer.start("publish", { parent: { traceparent: PARENT, tracestate: "k=v" }, attributes: { a: 1, b: undefined } });
+    const parent = t.tracer.start("publish", {
+      parent: { traceparent: PARENT, tracestate: "k=v" },
+      attributes: { a: 1, b: undefined },
+    });
     expect(traceIdOf(parent.context?.traceparent)).toBe("0af7651916cd43dd8448eb211c80319c");
     expect(parent.context?.tracestate).toBe("k=v");
     const child = t.tracer.start("deliver", { parent: parent.context, kind: "consumer" });

@@ -59,7 +59,6 @@ export function parsePrometheus(text: string): PromText {
   return {
     families,
     samples,
-    value: (name, labels = {}) =>
-      samples(name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value,
+    value: (name, labels = {}) => samples(name).find((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value,
   };
 }

@@ -8,6 +8,7 @@ import {
   type JsMsg,
   ReplayPolicy,
 } from "@nats-io/jetstream";
+import { AppError } from "../../../lib/errors";
 import { subjectFilter } from "../../core/bus/subjects";
 import { decodeNats } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
@@ -109,7 +110,7 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
     });
   }
 
-  return {
+  const admin: ConsumerAdmin = {
     async ensure(sub) {
       const filters = consumerFilters(sub, o.subjectPrefix, o.multiFilter);
       const existing = await info(o.stream, sub.id);
@@ -165,6 +166,37 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
     redeliverySource(sub) {
       return createSource(o, o.redeliveryStream, redeliveryConsumer(sub.id), (m) => toRedelivery(m));
     },
+  };
+
+  // Changes to one subscription's consumers run one at a time in this replica: two PATCHes at once
+  // could otherwise interleave a recreate (nats-server 2.9) with an update that resends the old
+  // consumer's config ("start time can not be updated" → 500).
+  const queues = new Map<string, Promise<unknown>>();
+  function serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const run = (queues.get(id) ?? Promise.resolve()).catch(() => {}).then(fn);
+    queues.set(id, run);
+    void run
+      .finally(() => {
+        if (queues.get(id) === run) queues.delete(id);
+      })
+      .catch(() => {});
+    return run;
+  }
+  /** Another replica changed the consumer at the same time: 409, the caller may retry. */
+  function conflict(e: unknown): never {
+    if (e instanceof JetStreamApiError && /can not be updated|already in use|already exists/i.test(e.message)) {
+      throw new AppError("CONFLICT", "The subscription was changed at the same time; retry", {
+        details: [{ field: "id", rule: "must not be changed by two requests at once" }],
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  return {
+    ...admin,
+    ensure: (sub) => serial(sub.id, () => admin.ensure(sub).catch(conflict)),
+    reset: (sub, to) => serial(sub.id, () => admin.reset(sub, to).catch(conflict)),
+    remove: (id) => serial(id, () => admin.remove(id)),
   };
 }
 

@@ -1,5 +1,5 @@
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { type MsgHdrs, nuid } from "@nats-io/transport-node";
+import { createInbox, type MsgHdrs, type NatsConnection, nuid } from "@nats-io/transport-node";
 
 export interface RangeQuery {
   stream: string;
@@ -49,21 +49,104 @@ export async function* readRange(js: JetStreamClient, jsm: JetStreamManager, q: 
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
-    const consumer = await js.consumers.get(q.stream, name);
+    const conn = connectionOf(js);
     const batch = q.batch ?? 256;
     while (remaining > 0) {
-      const msgs = await consumer.fetch({ max_messages: Math.min(remaining, batch), expires: 5000 });
       let got = 0;
-      for await (const m of msgs) {
+      for await (const m of pullNow(conn, q.stream, name, Math.min(remaining, batch))) {
         got++;
-        remaining = m.info.pending;
+        remaining = m.pending;
         if ((q.toSeq !== undefined && m.seq > q.toSeq) || (toMs !== undefined && m.time.getTime() > toMs)) return;
         yield { seq: m.seq, subject: m.subject, time: m.time, headers: m.headers, data: m.data };
         if (remaining === 0) break;
       }
-      if (got === 0) return; // nothing came within `expires`: the range ended (messages expired meanwhile)
+      if (got === 0) return; // nothing is there now: the rest was deleted or expired meanwhile
     }
   } finally {
     jsm.consumers.delete(q.stream, name).catch(() => {});
   }
+}
+
+/**
+ * One pull of at most `batch` messages that are in the stream now: a `no_wait` pull request, which
+ * the server answers at once and ends with a 404 / 408 status when fewer are there. (A client
+ * `fetch` would wait its whole `expires` — at least 1 s — for messages counted as pending but
+ * deleted meanwhile by a requeue or discard running at the same time; with 5 s that made dead-letter
+ * scans take 10 s and more.)
+ */
+async function* pullNow(
+  { nc, inboxPrefix }: Connection,
+  stream: string,
+  consumer: string,
+  batch: number,
+): AsyncGenerator<RangeMessage & { pending: number }> {
+  const inbox = createInbox(inboxPrefix);
+  const sub = nc.subscribe(inbox);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    sub.unsubscribe();
+  }, PULL_TIMEOUT_MS);
+  try {
+    nc.publish(
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
+      JSON.stringify({ batch, no_wait: true, expires: PULL_EXPIRES_NS }),
+      { reply: inbox },
+    );
+    let n = 0;
+    for await (const m of sub) {
+      if (!m.reply) {
+        // a status: 404 no messages / 408 fewer than asked / 409 consumer gone end the pull; 100 is a heartbeat
+        if ((m.headers?.code ?? 0) >= 400) return;
+        continue;
+      }
+      clearTimeout(timer); // answering: the batch is bounded, so is the rest
+      const info = parseAckReply(m.reply);
+      if (!info) continue;
+      yield { seq: info.seq, subject: m.subject, time: info.time, headers: m.headers, data: m.data, pending: info.pending };
+      if (++n >= batch) return;
+    }
+    if (timedOut) throw new Error(`no answer to a pull from ${stream} within ${PULL_TIMEOUT_MS} ms`);
+  } finally {
+    clearTimeout(timer);
+    sub.unsubscribe();
+  }
+}
+
+/**
+ * The server keeps a `no_wait` pull waiting when its count of pending messages is stale (they were
+ * just deleted); `expires` bounds that wait (then 408).
+ */
+const PULL_EXPIRES_NS = 1_000_000_000;
+
+/** A pull that gets no answer at all within this time fails (the server is gone). */
+const PULL_TIMEOUT_MS = 10_000;
+
+/**
+ * Stream sequence, time and pending count from a JetStream message's reply subject:
+ * `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts ns>.<pending>` or, with a domain and
+ * account hash, `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<token>]`.
+ */
+export function parseAckReply(reply: string): { seq: number; time: Date; pending: number } | undefined {
+  const t = reply.split(".");
+  if (t[0] !== "$JS" || t[1] !== "ACK") return undefined;
+  const base = t.length === 9 ? 2 : t.length >= 11 ? 4 : -1;
+  if (base < 0) return undefined;
+  const seq = Number(t[base + 3]);
+  const ns = t[base + 5] ?? "";
+  const pending = Number(t[base + 6]);
+  if (!Number.isSafeInteger(seq) || !/^\d+$/.test(ns) || !Number.isSafeInteger(pending)) return undefined;
+  return { seq, time: new Date(Number(BigInt(ns) / 1_000_000n)), pending };
+}
+
+interface Connection {
+  nc: NatsConnection;
+  /** The connection's inbox prefix (an account may allow replies only there). */
+  inboxPrefix?: string;
+}
+
+/** The connection under a JetStream client: its typings do not expose it; the implementation keeps it as `nc`. */
+function connectionOf(js: JetStreamClient): Connection {
+  const nc = (js as unknown as { nc: NatsConnection & { options?: { inboxPrefix?: string } } }).nc;
+  return { nc, ...(nc.options?.inboxPrefix ? { inboxPrefix: nc.options.inboxPrefix } : {}) };
 }

@@ -16,6 +16,7 @@ import type {
 import { RD, redeliverySubject } from "./consumers";
 import { DLQ_RECORD_HEADER } from "./dead-letters";
 import { headerReader } from "./event-store";
+import { isKvKey } from "./kv-keys";
 import { type RangeMessage, readRange } from "./range-reader";
 
 const enc = new TextEncoder();
@@ -108,6 +109,7 @@ export function createJobStore(kv: KV): JobStore {
       await kv.put(job.id, enc.encode(JSON.stringify(job)));
     },
     async get(id) {
+      if (!isKvKey(id)) return undefined; // an id from a URL that no job can have
       const e = await kv.get(id);
       return e && e.operation === "PUT" && e.length > 0 ? (JSON.parse(dec.decode(e.value)) as Job) : undefined;
     },

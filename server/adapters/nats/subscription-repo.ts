@@ -9,6 +9,7 @@ import type {
   Subscription,
   SubscriptionRepo,
 } from "../../core/delivery/ports";
+import { isKvKey } from "./kv-keys";
 
 /**
  * Subscription definitions in a NATS KV bucket, so every replica sees the same set and a restart
@@ -39,6 +40,7 @@ export function createSubscriptionRepo(kv: KV): SubscriptionRepo {
       return out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
     async get(id) {
+      if (!isKvKey(`sub.${id}`)) return undefined; // an id from a URL that no subscription can have
       const e = await kv.get(`sub.${id}`);
       return e && e.operation === "PUT" && e.length > 0 ? parse(e.value) : undefined;
     },
@@ -61,6 +63,7 @@ export function createSubscriptionRepo(kv: KV): SubscriptionRepo {
       await kv.put(`sub.${sub.id}`, enc.encode(JSON.stringify(sub)));
     },
     async delete(id) {
+      if (!isKvKey(`sub.${id}`)) return;
       const e = await kv.get(`sub.${id}`);
       if (e && e.operation === "PUT" && e.length > 0) {
         const sub = parse(e.value);

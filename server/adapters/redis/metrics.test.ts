@@ -34,10 +34,6 @@ describe("redis metrics layout", () => {
 
   it("parses a status hash into steps per subscription", () => {
     const s = parseStatus({
-      pub: "1000",
-      id: "e1",
-      tn: "acme",
-      ty: "a.b",
       "sub_1|d": "1100",
       "sub_1|n": "2",
       "sub_1|f": "1200",
@@ -46,10 +42,6 @@ describe("redis metrics layout", () => {
       "sub_2|l": "300",
     });
     expect(s).toEqual({
-      publishedAt: 1000,
-      id: "e1",
-      tenant: "acme",
-      type: "a.b",
       subscriptions: {
         sub_1: { delivered: 1100, attempts: 2, failed: 1200, lastError: { at: 1200, message: "HTTP 500: x|y", status: 500 } },
         sub_2: { attempts: 0, acknowledged: 1300, latencyMs: 300 },

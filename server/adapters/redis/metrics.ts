@@ -25,7 +25,8 @@ import type {
  * - `Plat:<subscription>:<minute>` hash: bucket index → count, `n` count, `s` sum (ms)
  * - `Plag:<subscription>:<hour>` hash: sample time (ms) → `<lag> <ackPending>` (first writer wins)
  * - `Plagclaim:<period ms>` string: which replica samples that period (SET NX)
- * - `Pst:<seq>` hash: the event's processing status (times in ms, kept `EVENT_STATUS_TTL`)
+ * - `Pst:<seq>` hash: `<subscription>|<step>` → time in ms (steps d, a, f, x), attempts (n), latency (l),
+ *   last error (e); kept `EVENT_STATUS_TTL` after its last change. Publication itself is the stream's.
  */
 export interface RedisMetrics extends MetricsRecorder, MetricsReader {
   /** Writes what is buffered now (if Redis is ready). */
@@ -100,10 +101,6 @@ interface SubAcc {
 }
 
 interface StatusAcc {
-  publishedAt?: number;
-  id?: string;
-  tenant?: string;
-  type?: string;
   subs: Map<string, SubAcc>;
 }
 
@@ -119,6 +116,8 @@ interface LatencyAcc {
 interface Unit {
   write(m: ChainableCommander, expire: Map<string, number>): void;
   restore(): void;
+  /** Written by the status script (which a restarted Redis may have forgotten). */
+  script?: true;
 }
 
 const NB = LATENCY_BUCKETS_MS.length + 1;
@@ -228,10 +227,6 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
   function addStatus(seq: number, from: StatusAcc): void {
     const acc = statusAcc(seq);
     if (!acc) return;
-    acc.publishedAt ??= from.publishedAt;
-    acc.id ??= from.id;
-    acc.tenant ??= from.tenant;
-    acc.type ??= from.type;
     for (const [sub, s] of from.subs) {
       const cur = acc.subs.get(sub);
       if (cur) mergeSub(cur, s);
@@ -290,10 +285,6 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     const op = (o: string, f: string, v: string | number | undefined) => {
       if (v !== undefined) args.push(o, f, String(v));
     };
-    op("n", "pub", acc.publishedAt);
-    op("n", "id", acc.id);
-    op("n", "tn", acc.tenant);
-    op("n", "ty", acc.type);
     for (const [sub, s] of acc.subs) {
       op("m", `${sub}|d`, s.delivered);
       op("m", `${sub}|a`, s.acknowledged);
@@ -306,6 +297,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     return {
       write: (m) => void m.evalsha(sha, 1, statusKey(seq), ...args),
       restore: () => addStatus(seq, acc),
+      script: true,
     };
   }
 
@@ -377,9 +369,9 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
         if (!res) throw new Error("transaction discarded");
         const noscript = res.some(([err]) => err?.message.includes("NOSCRIPT"));
         if (noscript) {
-          // the script cache was flushed under us: reload next time; the status lines were not applied
+          // the script cache was flushed under us: reload next time; only the status lines were not applied
           scriptSha = undefined;
-          for (const u of part) u.restore();
+          for (const u of part) if (u.script) u.restore();
           opts.log?.("metrics status script was missing; status writes retried");
           continue;
         }
@@ -431,18 +423,6 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     published(tenant, type, n) {
       addCount("published", tenant, type, n, Math.floor(now() / 1000));
     },
-    stored(events) {
-      if (statusTtl <= 0) return;
-      const at = now();
-      for (const e of events) {
-        const acc = statusAcc(e.seq);
-        if (!acc) continue;
-        acc.publishedAt ??= at;
-        acc.id ??= e.id;
-        acc.tenant ??= e.tenant;
-        acc.type ??= e.type;
-      }
-    },
     count(metric, tenant, type, n) {
       addCount(metric, tenant, type, n, Math.floor(now() / 1000));
     },
@@ -450,11 +430,6 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       if (statusTtl <= 0) return;
       const acc = statusAcc(u.seq);
       if (!acc) return;
-      if (u.event) {
-        acc.id ??= u.event.id;
-        acc.tenant ??= u.event.tenant;
-        acc.type ??= u.event.type;
-      }
       let s = acc.subs.get(u.subscription);
       if (!s) {
         s = { attempts: 0 };
@@ -598,47 +573,26 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
 /** The status hash as fields per subscription. */
 export function parseStatus(h: Record<string, string>): RawEventStatus {
   const out: RawEventStatus = { subscriptions: {} };
-  const num = (v: string) => Number(v);
   for (const [f, v] of Object.entries(h)) {
-    if (f === "pub") out.publishedAt = num(v);
-    else if (f === "id") out.id = v;
-    else if (f === "tn") out.tenant = v;
-    else if (f === "ty") out.type = v;
-    else {
-      const bar = f.lastIndexOf("|");
-      if (bar < 0) continue;
-      const sub = f.slice(0, bar);
-      const s: RawSubscriptionStatus = out.subscriptions[sub] ?? { attempts: 0 };
-      out.subscriptions[sub] = s;
-      switch (f.slice(bar + 1)) {
-        case "d":
-          s.delivered = num(v);
-          break;
-        case "a":
-          s.acknowledged = num(v);
-          break;
-        case "f":
-          s.failed = num(v);
-          break;
-        case "x":
-          s.deadLettered = num(v);
-          break;
-        case "n":
-          s.attempts = num(v);
-          break;
-        case "l":
-          s.latencyMs = num(v);
-          break;
-        case "e": {
-          const sep = v.indexOf("|");
-          try {
-            const j = JSON.parse(v.slice(sep + 1)) as { m: string; s?: number };
-            s.lastError = { at: num(v.slice(0, sep)), message: j.m, ...(typeof j.s === "number" ? { status: j.s } : {}) };
-          } catch {
-            // a malformed entry is left out
-          }
-          break;
-        }
+    const bar = f.lastIndexOf("|");
+    if (bar < 0) continue;
+    const sub = f.slice(0, bar);
+    const s: RawSubscriptionStatus = out.subscriptions[sub] ?? { attempts: 0 };
+    out.subscriptions[sub] = s;
+    const step = f.slice(bar + 1);
+    if (step === "d") s.delivered = Number(v);
+    else if (step === "a") s.acknowledged = Number(v);
+    else if (step === "f") s.failed = Number(v);
+    else if (step === "x") s.deadLettered = Number(v);
+    else if (step === "n") s.attempts = Number(v);
+    else if (step === "l") s.latencyMs = Number(v);
+    else if (step === "e") {
+      const sep = v.indexOf("|");
+      try {
+        const j = JSON.parse(v.slice(sep + 1)) as { m: string; s?: number };
+        s.lastError = { at: Number(v.slice(0, sep)), message: j.m, ...(typeof j.s === "number" ? { status: j.s } : {}) };
+      } catch {
+        // a malformed entry is left out
       }
     }
   }

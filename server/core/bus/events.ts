@@ -4,7 +4,7 @@ import { type CloudEvent, createEvent, withExtensions } from "../cloudevents/eve
 import { type Ctx, mayActOn } from "../context";
 import { matchesTypePattern } from "../delivery/filters";
 import type { Tracer } from "../tracing";
-import { storedRefs, tracePublish } from "./observe";
+import { tracePublish } from "./observe";
 import type { EventStore, HistoryPage, MetricsSink, StoredEvent } from "./ports";
 import { eventSubject, subjectFilter } from "./subjects";
 
@@ -131,7 +131,6 @@ export function createEventsService(opts: EventsServiceOptions): EventsService {
       };
     });
     for (const c of counts.values()) metrics.published(c.tenant, c.type, c.n);
-    metrics.stored?.(storedRefs(items, acks));
     return results;
   }
 

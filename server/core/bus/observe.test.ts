@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createEvent } from "../cloudevents/event";
 import type { Tracer } from "../tracing";
-import { storedRefs, tracePublish } from "./observe";
+import { tracePublish } from "./observe";
 
 function ev(id: string, ext: Record<string, string> = {}) {
   const r = createEvent({ attributes: { specversion: "1.0", id, source: "/t", type: "a.b", ...ext } });
@@ -23,8 +23,12 @@ function fakeTracer() {
       return {
         context: { traceparent: `00-${trace}-${id}-01` },
         setAttributes() {},
-        fail: () => void (s.failed = true),
-        end: () => void (s.ended = true),
+        fail: () => {
+          s.failed = true;
+        },
+        end: () => {
+          s.ended = true;
+        },
       };
     },
   };
@@ -55,7 +59,6 @@ describe("publish tracing", () => {
       ["publish", TP, true],
       ["publish", undefined, true],
     ]);
-    expect(storedRefs(items, acks)).toEqual([{ seq: 1, id: "a", tenant: "t", type: "a.b" }]);
   });
 
   it("fails the spans when the append fails", async () => {

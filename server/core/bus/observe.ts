@@ -50,13 +50,3 @@ export function tracePublish<T extends Item, R extends AppendResult[]>(
     },
   );
 }
-
-/** The events an append stored (duplicates left out), for their processing status. */
-export function storedRefs(items: readonly Item[], acks: readonly AppendResult[]) {
-  const out: { seq: number; id: string; tenant: string; type: string }[] = [];
-  items.forEach((it, i) => {
-    const a = acks[i];
-    if (a && !a.duplicate) out.push({ seq: a.seq, id: it.event.id, tenant: it.tenant, type: it.event.type });
-  });
-  return out;
-}

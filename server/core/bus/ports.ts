@@ -82,6 +82,4 @@ export interface EventStore {
 /** Counts for metrics; never awaited on the publish path, never throws. */
 export interface MetricsSink {
   published(tenant: string, type: string, n: number): void;
-  /** The events a publish stored (not duplicates), for their processing status. */
-  stored?(events: readonly { seq: number; id: string; tenant: string; type: string }[]): void;
 }

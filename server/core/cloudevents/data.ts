@@ -1,3 +1,4 @@
+import { jsonDepthExceeds, MAX_EVENT_JSON_DEPTH } from "../../../lib/json-depth";
 import type { CloudEvent, EventData } from "./event";
 import { isJsonMediaType, isTextMediaType } from "./types";
 
@@ -41,6 +42,9 @@ export function dataFromBody(
   if (contentType !== undefined && isJsonMediaType(contentType)) {
     const text = decodeUtf8(body);
     if (text === undefined) return { ok: false, rule: "must be UTF-8 JSON for a JSON datacontenttype" };
+    // data sits one level inside the JSON-format event
+    if (jsonDepthExceeds(text, MAX_EVENT_JSON_DEPTH - 1))
+      return { ok: false, rule: `must nest JSON at most ${MAX_EVENT_JSON_DEPTH - 1} levels deep` };
     try {
       return { ok: true, data: { kind: "json", value: JSON.parse(text), bytes: body } };
     } catch {

@@ -49,6 +49,12 @@ export interface RawEvent {
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** Limits on what the bus itself relies on: tenant ids become NATS subject tokens. */
 const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/**
+ * The type becomes the rest of the NATS subject: escaped (up to 9 characters per UTF-16 unit) it
+ * must stay under the server's control-line limit (4 KiB by default), or NATS closes the connection.
+ * 256 is also the longest type pattern (`typePatternRule`).
+ */
+export const MAX_TYPE_LENGTH = 256;
 
 /** Rules the bus adds for the extensions it interprets. */
 const KNOWN_EXTENSIONS: Record<string, (v: ExtensionValue) => string | undefined> = {
@@ -128,6 +134,8 @@ function checkCore(name: string, v: string): string | undefined {
       return checkString(v) ?? checkMediaType(v);
     case "subject":
       return v.length === 0 ? "must be a non-empty string" : checkString(v);
+    case "type":
+      return v.length > MAX_TYPE_LENGTH ? `must be at most ${MAX_TYPE_LENGTH} characters` : checkString(v);
     default:
       return v.length === 0 ? undefined : checkString(v); // emptiness of required ones is reported above
   }

@@ -1,4 +1,5 @@
 import { AppError, type ErrorDetail } from "../../../lib/errors";
+import { jsonDepthExceeds, MAX_EVENT_JSON_DEPTH } from "../../../lib/json-depth";
 import { dataBytes, dataFromBody, decodeUtf8 } from "./data";
 import { type CloudEvent, createEvent, isCoreAttribute } from "./event";
 import { decodeHeaderValue, percentEncode } from "./headers";
@@ -78,10 +79,16 @@ export function decodeBinary(
   return createEvent({ attributes, data: data.data });
 }
 
-function parseJsonBody(body: Uint8Array): unknown {
+/** `maxDepth`: an event's limit, one more for a batch (the array around the events). */
+function parseJsonBody(body: Uint8Array, maxDepth: number): unknown {
   const text = decodeUtf8(body);
   if (text === undefined)
     throw new AppError("VALIDATION", "The body is not valid UTF-8", { details: [{ field: "body", rule: "must be UTF-8 JSON" }] });
+  if (jsonDepthExceeds(text, maxDepth)) {
+    throw new AppError("VALIDATION", `The body nests JSON deeper than ${maxDepth} levels`, {
+      details: [{ field: "body", rule: `must nest JSON at most ${maxDepth} levels deep` }],
+    });
+  }
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -118,12 +125,12 @@ export function decodeHttpRequest(
     events = [r.event];
   } else if (mode === "structured") {
     if (baseMediaType(contentType ?? "") !== "application/cloudevents+json") throw unsupported(contentType ?? "", "structured");
-    const r = fromJson(parseJsonBody(body));
+    const r = fromJson(parseJsonBody(body, MAX_EVENT_JSON_DEPTH));
     if (!r.ok) throw invalid(r.problems, "The CloudEvent is invalid");
     events = [r.event];
   } else {
     if (baseMediaType(contentType ?? "") !== "application/cloudevents-batch+json") throw unsupported(contentType ?? "", "batch");
-    const arr = parseJsonBody(body);
+    const arr = parseJsonBody(body, MAX_EVENT_JSON_DEPTH + 1);
     if (!Array.isArray(arr))
       throw invalid([{ field: "body", rule: "must be a JSON array of CloudEvents" }], "The batch is not a JSON array");
     if (arr.length > limits.maxBatchEvents) {

@@ -1,4 +1,5 @@
 import type { ErrorDetail } from "../../../lib/errors";
+import { jsonDepthExceeds, MAX_EVENT_JSON_DEPTH } from "../../../lib/json-depth";
 import { dataBytes, dataFromBody, decodeUtf8 } from "./data";
 import { type CloudEvent, createEvent, type EventData } from "./event";
 import { decodeHeaderValue, percentEncode } from "./headers";
@@ -102,6 +103,8 @@ function applyExtensionTypes(attributes: Record<string, unknown>, spec: string):
 function decodeStructured(payload: Uint8Array): { ok: true; event: CloudEvent } | { ok: false; problems: ErrorDetail[] } {
   const text = decodeUtf8(payload);
   if (text === undefined) return { ok: false, problems: [{ field: "payload", rule: "must be UTF-8 JSON (structured mode)" }] };
+  if (jsonDepthExceeds(text, MAX_EVENT_JSON_DEPTH))
+    return { ok: false, problems: [{ field: "payload", rule: `must nest JSON at most ${MAX_EVENT_JSON_DEPTH} levels deep` }] };
   try {
     return fromJson(JSON.parse(text));
   } catch {

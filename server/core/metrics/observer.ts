@@ -22,7 +22,7 @@ export function createDeliveryObserver(o: {
       case "attempt": {
         const { d } = e;
         o.recorder.count("delivered", d.tenant, d.event.type, 1);
-        o.recorder.status({ seq: d.seq, subscription: sub.id, kind: "delivered", atMs: now(), event: ref(d) });
+        o.recorder.status({ seq: d.seq, subscription: sub.id, kind: "delivered", atMs: now() });
         return;
       }
       case "delivered": {
@@ -39,7 +39,6 @@ export function createDeliveryObserver(o: {
           subscription: sub.id,
           kind: "acknowledged",
           atMs: at,
-          event: ref(d),
           ...(latencyMs !== undefined ? { latencyMs } : {}),
         });
         log("debug", "event acknowledged", {
@@ -59,7 +58,6 @@ export function createDeliveryObserver(o: {
           subscription: sub.id,
           kind: "failed",
           atMs: now(),
-          event: ref(d),
           error: { message: error.message, ...(error.status !== undefined ? { status: error.status } : {}) },
         });
         log("info", "delivery failed", {
@@ -81,7 +79,6 @@ export function createDeliveryObserver(o: {
           subscription: sub.id,
           kind: "dead-lettered",
           atMs: now(),
-          ...(d ? { event: ref(d) } : {}),
         });
         log("warn", "event dead-lettered", {
           subscription: sub.id,
@@ -95,8 +92,4 @@ export function createDeliveryObserver(o: {
         return;
     }
   };
-}
-
-function ref(d: { tenant: string; event: { id: string; type: string } }) {
-  return { id: d.event.id, tenant: d.tenant, type: d.event.type };
 }

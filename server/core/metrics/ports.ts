@@ -3,22 +3,12 @@ import type { MetricsSink } from "../bus/ports";
 
 export type { CountMetric, MetricWindow };
 
-/** An event as stored by a publish: its processing status starts as `published`. */
-export interface StoredRef {
-  seq: number;
-  id: string;
-  tenant: string;
-  type: string;
-}
-
 /** One step of an event's processing for one subscription. */
 export interface StatusUpdate {
   seq: number;
   subscription: string;
   kind: "delivered" | "acknowledged" | "failed" | "dead-lettered";
   atMs: number;
-  /** The event, for events first seen here (published straight to NATS, or whose publish record expired). */
-  event?: { id: string; tenant: string; type: string };
   error?: { message: string; status?: number };
   /** Publish → acknowledgement, for `acknowledged` from the event stream. */
   latencyMs?: number;
@@ -55,11 +45,8 @@ export interface RawSubscriptionStatus {
   lastError?: { message: string; status?: number; at: number };
 }
 
+/** What is kept of an event's processing (its publication is the stream's: `storedAt`). */
 export interface RawEventStatus {
-  publishedAt?: number;
-  id?: string;
-  tenant?: string;
-  type?: string;
   subscriptions: Record<string, RawSubscriptionStatus>;
 }
 
@@ -98,9 +85,6 @@ export function fanOut(...recorders: Partial<MetricsRecorder>[]): MetricsRecorde
   return {
     published: (tenant, type, n) => {
       for (const r of recorders) r.published?.(tenant, type, n);
-    },
-    stored: (events) => {
-      for (const r of recorders) r.stored?.(events);
     },
     count: (metric, tenant, type, n) => {
       for (const r of recorders) r.count?.(metric, tenant, type, n);

@@ -34,9 +34,13 @@ describe("status", () => {
 
   it("renders times as RFC 3339 and says whether anything is tracked", () => {
     const s = toEventStatus(stored(), {
-      publishedAt: Date.UTC(2026, 0, 1, 0, 0, 1),
       subscriptions: {
-        sub_b: { attempts: 1, delivered: Date.UTC(2026, 0, 1, 0, 0, 2), acknowledged: Date.UTC(2026, 0, 1, 0, 0, 3), latencyMs: 42 },
+        sub_b: {
+          attempts: 1,
+          delivered: Date.UTC(2026, 0, 1, 0, 0, 2),
+          acknowledged: Date.UTC(2026, 0, 1, 0, 0, 3),
+          latencyMs: 42,
+        },
         sub_a: {
           attempts: 1,
           delivered: Date.UTC(2026, 0, 1, 0, 0, 2),
@@ -46,15 +50,22 @@ describe("status", () => {
       },
     });
     expect(s).toMatchObject({ seq: 7, id: "e-7", tenant: "acme", type: "a.b", tracked: true, status: "failed" });
-    expect(s.publishedAt).toBe("2026-01-01T00:00:01.000Z");
+    expect(s.publishedAt).toBe("2026-01-01T00:00:00.000Z"); // the stream's time
     expect(s.subscriptions.map((x) => x.subscription)).toEqual(["sub_a", "sub_b"]);
     expect(s.subscriptions[0]).toMatchObject({
       state: "failed",
       lastError: { message: "HTTP 500", status: 500, at: "2026-01-01T00:00:03.000Z" },
       acknowledgedAt: null,
     });
-    expect(s.subscriptions[1]).toMatchObject({ state: "acknowledged", latencyMs: 42, acknowledgedAt: "2026-01-01T00:00:03.000Z" });
+    expect(s.subscriptions[1]).toMatchObject({
+      state: "acknowledged",
+      latencyMs: 42,
+      acknowledgedAt: "2026-01-01T00:00:03.000Z",
+    });
     expect(toEventStatus(stored(), undefined)).toMatchObject({ tracked: false, status: "published", subscriptions: [] });
+    // no step yet, but young enough to be tracked when one comes
+    expect(toEventStatus(stored(), undefined, Date.UTC(2025, 11, 31)).tracked).toBe(true);
+    expect(toEventStatus(stored(), undefined, Date.UTC(2026, 0, 2)).tracked).toBe(false);
   });
 });
 

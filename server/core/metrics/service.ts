@@ -21,6 +21,8 @@ export interface MetricsServiceOptions {
   event(ctx: Ctx, seq: number): Promise<StoredEvent>;
   /** Lag sampling period, ms. */
   lagSampleMs: number;
+  /** How long statuses are kept (`EVENT_STATUS_TTL`, seconds; 0: not tracked). @default 0 */
+  statusTtlSec?: number;
   now?: () => number;
 }
 
@@ -75,7 +77,15 @@ export function overallStatus(states: readonly State[]): EventStatus["status"] {
   return "published";
 }
 
-export function toEventStatus(e: StoredEvent, raw: RawEventStatus | undefined): EventStatus {
+/**
+ * `tracked`: a status record exists, or would if a subscription had taken a step (tracking is on
+ * and the event is younger than the status TTL).
+ */
+export function toEventStatus(
+  e: StoredEvent,
+  raw: RawEventStatus | undefined,
+  trackedSince = Number.POSITIVE_INFINITY,
+): EventStatus {
   const subs = Object.entries(raw?.subscriptions ?? {})
     .map(([subscription, s]) => ({
       subscription,
@@ -101,9 +111,9 @@ export function toEventStatus(e: StoredEvent, raw: RawEventStatus | undefined): 
     tenant: e.tenant,
     type: e.event.type,
     storedAt: e.storedAt,
-    tracked: raw !== undefined,
+    tracked: raw !== undefined || Date.parse(e.storedAt) >= trackedSince,
     status: overallStatus(subs.map((s) => s.state)),
-    publishedAt: iso(raw?.publishedAt),
+    publishedAt: e.storedAt,
     subscriptions: subs,
   };
 }
@@ -207,7 +217,8 @@ export function createMetricsService(o: MetricsServiceOptions) {
 
     async eventStatus({ ctx, input }: { ctx: Ctx; input: { seq: number } }): Promise<EventStatus> {
       const e = await o.event(ctx, input.seq);
-      return toEventStatus(e, await o.reader.eventStatus(input.seq));
+      const ttl = o.statusTtlSec ?? 0;
+      return toEventStatus(e, await o.reader.eventStatus(input.seq), ttl > 0 ? now() - ttl * 1000 : undefined);
     },
   };
 }

@@ -75,7 +75,11 @@ export function sendError(res: ServerResponse, err: unknown, log: (e: unknown) =
 
 /** Zod issues as error details (`field` is the dotted path). */
 export function zodDetails(err: ZodError, prefix = ""): ErrorDetail[] {
-  return err.issues.map((i) => ({ field: prefix + (i.path.length > 0 ? i.path.join(".") : "body"), rule: i.message }));
+  // a prefix names the value itself (e.g. "seq" for a path parameter): an issue at its root is that field, not "seqbody"
+  return err.issues.map((i) => ({
+    field: i.path.length > 0 ? prefix + i.path.join(".") : prefix.replace(/\.$/, "") || "body",
+    rule: i.message,
+  }));
 }
 
 export function validation(err: ZodError, message: string, prefix = ""): AppError {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AppError } from "../../../lib/errors";
+import { jsonDepthExceeds, MAX_BODY_JSON_DEPTH, MAX_EVENT_JSON_DEPTH } from "../../../lib/json-depth";
 import { typePatternRule } from "../../core/bus/subjects";
 import { checkTimestamp } from "../../core/cloudevents/types";
 import { readBody, validation } from "./io";
@@ -33,9 +34,16 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: URLSearchParam
   return r.data;
 }
 
-export function parseJson(body: Buffer): unknown {
+/** Parses a JSON body nesting at most `maxDepth` levels (default: an event's limit, for the publish form). */
+export function parseJson(body: Buffer, maxDepth = MAX_EVENT_JSON_DEPTH): unknown {
+  const text = body.toString("utf8");
+  if (jsonDepthExceeds(text, maxDepth)) {
+    throw new AppError("VALIDATION", `The body nests JSON deeper than ${maxDepth} levels`, {
+      details: [{ field: "body", rule: `must nest JSON at most ${maxDepth} levels deep` }],
+    });
+  }
   try {
-    return JSON.parse(body.toString("utf8"));
+    return JSON.parse(text);
   } catch (e) {
     throw new AppError("VALIDATION", `The body is not valid JSON: ${(e as Error).message}`, {
       details: [{ field: "body", rule: "must be valid JSON" }],
@@ -50,7 +58,7 @@ export const JSON_BODY_LIMIT = 256 * 1024;
 /** Reads and parses a JSON body (an empty body is `{}`), then checks it with `schema`. */
 export async function jsonBody<T extends z.ZodType>(req: RouteRequest["req"], schema: T, what: string): Promise<z.infer<T>> {
   const body = await readBody(req, JSON_BODY_LIMIT);
-  const r = schema.safeParse(body.length === 0 ? {} : parseJson(body));
+  const r = schema.safeParse(body.length === 0 ? {} : parseJson(body, MAX_BODY_JSON_DEPTH));
   if (!r.success) throw validation(r.error, `Invalid ${what}`);
   return r.data;
 }

@@ -50,6 +50,9 @@ export function createHttpServer(c: Container, fallback?: FallbackHandler, opts:
   });
   // requests Node's parser refuses (bad header lines, oversized headers…) get the JSON error shape too
   server.on("clientError", answerClientError);
+  // an `Expect` other than 100-continue: serve the request as usual (RFC 9110 lets a server ignore
+  // it) instead of Node's bare 417 without the JSON error shape or security headers
+  server.on("checkExpectation", (req, res) => server.emit("request", req, res));
   const ws = attachWebSocket(server, c, opts.ws);
   c.observability.prometheus.setWebSocketClients(ws.clients);
   let closed: Promise<void> | undefined;

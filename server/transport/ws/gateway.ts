@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer } from "ws";
 import { clientFrameSchema, type ServerFrame } from "../../../lib/contracts/ws";
 import { AppError, HTTP_STATUS, isAppError } from "../../../lib/errors";
+import { jsonDepthExceeds, MAX_BODY_JSON_DEPTH } from "../../../lib/json-depth";
 import type { Container } from "../../container";
 import { toJson } from "../../core/cloudevents/json";
 import type { Ctx } from "../../core/context";
@@ -208,7 +209,12 @@ export function attachWebSocket(
           throw new AppError("VALIDATION", "Frames are JSON text", {
             details: [{ field: "frame", rule: "must be a text frame" }],
           });
-        const parsed = clientFrameSchema.safeParse(JSON.parse(raw.toString()));
+        const text = raw.toString();
+        if (jsonDepthExceeds(text, MAX_BODY_JSON_DEPTH))
+          throw new AppError("VALIDATION", "The frame nests JSON too deep", {
+            details: [{ field: "frame", rule: `must nest JSON at most ${MAX_BODY_JSON_DEPTH} levels deep` }],
+          });
+        const parsed = clientFrameSchema.safeParse(JSON.parse(text));
         if (!parsed.success) throw new AppError("VALIDATION", "Invalid frame", { details: zodDetails(parsed.error) });
         frame = parsed.data;
       } catch (e) {

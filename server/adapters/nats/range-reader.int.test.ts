@@ -1,0 +1,85 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testConfig, uniqueSuffix } from "../../testing/fixtures";
+import { parseAckReply, readRange } from "./range-reader";
+
+let nc: NatsConnection;
+const stream = `T_${uniqueSuffix()}_RANGE`;
+
+beforeAll(async () => {
+  nc = await connect({ servers: testConfig().NATS_URL });
+  await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`${stream}.>`] });
+});
+afterAll(async () => {
+  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
+  await nc?.close();
+});
+
+describe("readRange", () => {
+  it("reads a range in order, filtered and bounded, without waiting when nothing matches", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    for (let i = 0; i < 600; i++) await js.publish(`${stream}.t${i % 3}`, String(i));
+    const seqs: number[] = [];
+    for await (const m of readRange(js, jsm, { stream, filterSubject: `${stream}.t1`, fromSeq: 100, toSeq: 400 }))
+      seqs.push(m.seq);
+    expect(seqs.length).toBe(100);
+    expect(seqs.every((s, i) => (i === 0 || s > (seqs[i - 1] as number)) && s >= 100 && s <= 400 && (s - 1) % 3 === 1)).toBe(
+      true,
+    );
+    let all = 0;
+    for await (const m of readRange(js, jsm, { stream, filterSubject: `${stream}.>`, batch: 64 })) {
+      expect(new TextDecoder().decode(m.data)).toBe(String(m.seq - 1));
+      all++;
+    }
+    expect(all).toBe(600);
+    const t = Date.now();
+    for await (const _ of readRange(js, jsm, { stream, filterSubject: `${stream}.none` })) expect.unreachable();
+    expect(Date.now() - t).toBeLessThan(500);
+  });
+
+  it("does not stall on messages deleted while it reads (a requeue or discard running meanwhile)", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(stream);
+    const pubs: Promise<unknown>[] = [];
+    for (let i = 0; i < 2000; i++) pubs.push(js.publish(`${stream}.d`, "x"));
+    await Promise.all(pubs);
+    const first = info.state.last_seq + 1;
+    let stop = false;
+    const deleter = (async () => {
+      for (let seq = first; seq < first + 2000 && !stop; seq++) {
+        await jsm.streams.deleteMessage(stream, seq, false).catch(() => {});
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    const times: number[] = [];
+    for (let k = 0; k < 8; k++) {
+      const t = Date.now();
+      let last = 0;
+      for await (const m of readRange(js, jsm, { stream, filterSubject: `${stream}.d`, headersOnly: true })) {
+        expect(m.seq).toBeGreaterThan(last);
+        last = m.seq;
+      }
+      times.push(Date.now() - t);
+    }
+    stop = true;
+    await deleter;
+    // a client fetch waited its whole `expires` (5 s) for each deleted message counted as pending
+    expect(Math.max(...times), times.join(" ")).toBeLessThan(2500);
+  });
+});
+
+describe("parseAckReply", () => {
+  it("reads both reply formats", () => {
+    expect(parseAckReply("$JS.ACK.S.c1.1.42.7.1795793284669086941.3")).toEqual({
+      seq: 42,
+      time: new Date(1795793284669),
+      pending: 3,
+    });
+    expect(parseAckReply("$JS.ACK.hub.ACCHASH.S.c1.1.42.7.1795793284669086941.3.tok")?.seq).toBe(42);
+    expect(parseAckReply("$JS.ACK.S.c1.1")).toBeUndefined();
+    expect(parseAckReply("_INBOX.x")).toBeUndefined();
+  });
+});
