@@ -4,10 +4,6 @@ import { THEME_SCRIPT } from "@/lib/theme";
 import { Providers } from "./providers";
 import "./globals.css";
 
-// Rendered per request: every page response carries a fresh CSP nonce that Next puts on its inline
-// scripts (server/transport/http/security-headers.ts); a prerendered page could not have it.
-export const dynamic = "force-dynamic";
-
 export const metadata: Metadata = {
   title: { default: "Anumate Event Bus", template: "%s · Anumate Event Bus" },
   description: "CloudEvents on NATS JetStream: publish, deliver, replay, recover.",

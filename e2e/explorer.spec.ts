@@ -37,9 +37,9 @@ test.describe("explorer", () => {
     await expect(ex.inspectorData).toContainText(`"marker": "${marker}"`);
     await expect(ex.inspector).toContainText("capsules/cap_1");
     await expect(ex.inspector).toContainText(tenant);
-    // replays come later: the button is there, disabled, and says why
-    await expect(ex.replayButton).toBeDisabled();
-    await expect(ex.replayButton).toHaveAccessibleDescription("Replays come with the replay API");
+    // the event's processing status: no subscription has seen it
+    await expect(ex.processingStatus).toHaveAttribute("data-status", "published");
+    await expect(ex.replayButton).toBeEnabled();
     await page.screenshot({ path: shot("explorer") });
   });
 

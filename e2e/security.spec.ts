@@ -2,16 +2,16 @@ import { expect, type Page, test } from "@playwright/test";
 import { ConsoleFrame } from "./pages/frame";
 
 /**
- * Console security headers: every page carries a nonce CSP (no 'unsafe-inline' scripts), framing is
- * refused, and each page still renders and hydrates with no CSP violation and no console error.
+ * Console security headers: every page carries the console CSP (same origin only, no eval, no
+ * framing, no plugins) and the other headers, and still renders and hydrates with no CSP violation
+ * and no console error. The policy is in server/transport/http/security-headers.ts.
  */
 
-const PAGES = ["/", "/live", "/explorer", "/subscriptions", "/dead-letters", "/tenants", "/audit", "/publish"];
+const PAGES = ["/", "/live", "/explorer", "/subscriptions", "/dead-letters", "/tenants", "/audit", "/keys", "/publish"];
 
 declare global {
   interface Window {
     __cspViolations?: string[];
-    __injected?: boolean;
   }
 }
 
@@ -20,51 +20,44 @@ async function watch(page: Page): Promise<{ consoleErrors: string[] }> {
   await page.addInitScript(() => {
     window.__cspViolations = [];
     document.addEventListener("securitypolicyviolation", (e) => {
-      window.__cspViolations?.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
+      window.__cspViolations?.push(`${e.violatedDirective} blocked ${e.blockedURI || "inline"}`);
     });
   });
   const consoleErrors: string[] = [];
+  const where = () => new URL(page.url()).pathname;
   page.on("console", (m) => {
-    if (m.type() === "error") consoleErrors.push(m.text());
+    if (m.type() === "error") consoleErrors.push(`${where()}: ${m.text()}`);
   });
-  page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
+  page.on("pageerror", (e) => consoleErrors.push(`${where()}: pageerror: ${e.message}`));
   return { consoleErrors };
 }
 
 const violations = (page: Page) => page.evaluate(() => window.__cspViolations ?? []);
 
 test.describe("console security headers", () => {
-  test("every page carries a nonce CSP and the other headers, renders, hydrates, with no violation", async ({ page }) => {
+  test("every page carries the console policy and the other headers, renders, hydrates, with no violation", async ({ page }) => {
     const { consoleErrors } = await watch(page);
     const frame = new ConsoleFrame(page);
-    const nonces = new Set<string>();
     for (const path of PAGES) {
       const res = await page.goto(path);
       expect(res?.status(), path).toBe(200);
       const h = res?.headers() ?? {};
       const csp = h["content-security-policy"] ?? "";
       expect(csp, path).toMatch(/(^|; )default-src 'self'(;|$)/);
-      expect(csp, path).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]{20,}' 'sha256-/);
-      expect(csp, path).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+      expect(csp, path).toMatch(/(^|; )script-src 'self' 'unsafe-inline'(;|$)/); // no 'unsafe-eval', no other origin
+      expect(csp, path).toMatch(/(^|; )connect-src 'self'(;|$)/);
       expect(csp, path).toContain("frame-ancestors 'none'");
       expect(csp, path).toContain("object-src 'none'");
+      expect(csp, path).toContain("base-uri 'self'");
+      expect(csp, path).toContain("form-action 'self'");
       expect(h["x-frame-options"], path).toBe("DENY");
       expect(h["x-content-type-options"], path).toBe("nosniff");
       expect(h["referrer-policy"], path).toBe("no-referrer");
-      nonces.add(/'nonce-([^']+)'/.exec(csp)?.[1] ?? "");
-      // Next put the nonce on its inline bootstrap scripts
-      const nonce = /'nonce-([^']+)'/.exec(csp)?.[1] ?? "";
-      expect(await page.locator(`script[nonce]`).count(), path).toBeGreaterThan(0);
-      expect(await page.evaluate(() => [...document.scripts].filter((s) => !s.src && s.nonce === "").length), path).toBeLessThanOrEqual(
-        1, // the theme script, allowed by its hash
-      );
-      expect(nonce.length, path).toBeGreaterThan(0);
       await expect(page.getByRole("heading", { level: 1 }), path).toBeVisible();
       // hydrated: the client fetched health and drew the badge
       await expect(frame.healthBadge("nats"), path).toHaveAttribute("data-state", "connected");
       expect(await violations(page), path).toEqual([]);
     }
-    expect(nonces.size).toBe(PAGES.length); // a fresh nonce per response
     // client-side navigation (RSC requests) keeps working under the policy
     await page.goto("/");
     await frame.navLink("Explorer").click();
@@ -74,27 +67,42 @@ test.describe("console security headers", () => {
     expect(consoleErrors).toEqual([]);
   });
 
-  test("the policy blocks an injected inline script and the theme script still applies", async ({ page }) => {
+  test("the policy refuses eval, scripts from elsewhere and plugins; the theme script still applies", async ({ page }) => {
     await watch(page);
     await page.emulateMedia({ colorScheme: "dark" });
     await page.goto("/");
-    // the theme script in <head> ran (allowed by its hash): dark class before hydration
+    // the inline theme script in <head> ran: dark class before hydration
     await expect(page.locator("html")).toHaveClass(/dark/);
     expect(await violations(page)).toEqual([]);
+    const evalResult = await page.evaluate(() => {
+      try {
+        // biome-ignore lint/security/noGlobalEval: checking that the policy refuses it
+        return String(eval("1 + 1"));
+      } catch (e) {
+        return (e as Error).name;
+      }
+    });
+    expect(evalResult).toBe("EvalError");
     await page.evaluate(() => {
       const s = document.createElement("script");
-      s.textContent = "window.__injected = true";
+      s.src = "https://evil.example/x.js";
       document.body.appendChild(s);
+      const o = document.createElement("object");
+      o.data = "/icon.svg";
+      document.body.appendChild(o);
     });
-    await expect.poll(() => violations(page)).toEqual([expect.stringMatching(/^script-src(-elem)? blocked inline/)]);
-    expect(await page.evaluate(() => window.__injected === true)).toBe(false);
+    await expect
+      .poll(async () => (await violations(page)).join("\n"))
+      .toMatch(
+        /script-src(-elem)? blocked https:\/\/evil\.example\/x\.js[\s\S]*object-src blocked|object-src blocked[\s\S]*script-src(-elem)? blocked https:\/\/evil\.example/,
+      );
   });
 
-  test("a client cannot choose the nonce by sending its own CSP request header", async ({ request }) => {
+  test("a client cannot give Next a script nonce through its own CSP request header", async ({ request }) => {
     const res = await request.get("/", { headers: { "content-security-policy": "script-src 'nonce-attackerchosen1234567890'" } });
     expect(res.status()).toBe(200);
     expect(res.headers()["content-security-policy"]).not.toContain("attackerchosen");
-    expect(await res.text()).not.toContain('nonce="attackerchosen');
+    expect(await res.text()).not.toContain("attackerchosen");
   });
 
   test("API answers carry the restrictive API policy", async ({ request }) => {

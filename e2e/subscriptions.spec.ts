@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { SubscriptionsPage } from "./pages/subscriptions";
-import { shot, uniqueTenant } from "./support";
+import { createPushSubscription, type PushTarget, shot, startPushTarget, uniqueTenant } from "./support";
+
+let target: PushTarget | undefined;
+test.afterEach(async () => {
+  await target?.close();
+  target = undefined;
+});
 
 test.describe("subscriptions", () => {
   test("create a push subscription, see its stats, pause, resume, edit and delete it", async ({ page, request }) => {
@@ -73,5 +79,45 @@ test.describe("subscriptions", () => {
     await subs.deleteDialog.getByRole("button", { name: "Delete" }).click();
     await expect(row).toHaveCount(0);
     expect((await request.get(`/api/subscriptions/${id}`)).status()).toBe(404);
+  });
+
+  test("lag over time, and reset position (refused while active with the API's 409 message, done while paused)", async ({
+    page,
+    request,
+  }) => {
+    test.setTimeout(45_000);
+    target = await startPushTarget(200);
+    const tenant = uniqueTenant();
+    const name = `e2e-lag-${randomBytes(3).toString("hex")}`;
+    const id = await createPushSubscription(request, { name, tenant, url: target.url });
+    const subs = new SubscriptionsPage(page);
+    await subs.goto({ tenant });
+    await subs.action(name, "Lag and reset").click();
+    await expect(subs.details).toBeVisible();
+    // a sample is taken every LAG_SAMPLE_MS (5 s): the chart appears with the first ones
+    await expect(subs.details.getByTestId("lag-chart")).toBeVisible({ timeout: 20_000 });
+    await expect(subs.details.getByRole("img", { name: /^Lag: now 0/ })).toBeVisible();
+
+    // active, with this replica as its member: the API refuses, and its message is shown as it is
+    const direct = await request.post(`/api/subscriptions/${id}/reset`, { data: { to: { sequence: 1 } } });
+    expect(direct.status()).toBe(409);
+    const refusal = ((await direct.json()) as { error: { message: string } }).error.message;
+    await subs.details.getByRole("radio", { name: "To a sequence" }).check();
+    await subs.details.getByRole("textbox", { name: "Sequence" }).fill("1");
+    await subs.details.getByRole("button", { name: "Reset position" }).click();
+    const refused = subs.details.getByTestId("reset-error");
+    await expect(refused).toHaveAttribute("data-code", "CONFLICT");
+    await expect(refused).toContainText(refusal);
+    await page.screenshot({ path: shot("subscription-lag") });
+
+    // paused, the real API moves the position
+    await page.keyboard.press("Escape");
+    await subs.action(name, "Pause").click();
+    await expect(subs.state(name)).toHaveText("paused");
+    await subs.action(name, "Lag and reset").click();
+    await subs.details.getByRole("radio", { name: "To a sequence" }).check();
+    await subs.details.getByRole("textbox", { name: "Sequence" }).fill("1");
+    await subs.details.getByRole("button", { name: "Reset position" }).click();
+    await expect(subs.details.getByTestId("reset-done")).toHaveText("Position reset.");
   });
 });

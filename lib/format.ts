@@ -1,15 +1,36 @@
 /** Formatting shared by the live tail and the explorer. Pure, locale passed in for tests. */
 
+// Building an Intl.DateTimeFormat costs far more than using one, and the live tail formats
+// thousands of times a minute: one formatter per kind and time zone, made once.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(kind: "clock" | "date", timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = `${kind}|${timeZone ?? ""}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f =
+      kind === "clock"
+        ? new Intl.DateTimeFormat("en-GB", {
+            hour: "2-digit",
+            minute: "2-digit",
+            second: "2-digit",
+            hour12: false,
+            ...(timeZone ? { timeZone } : {}),
+          })
+        : new Intl.DateTimeFormat("en-CA", {
+            year: "numeric",
+            month: "2-digit",
+            day: "2-digit",
+            ...(timeZone ? { timeZone } : {}),
+          });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** `12:04:05.123` in the viewer's time zone (or `timeZone` for tests). */
 export function formatClock(ms: number, timeZone?: string): string {
   const d = new Date(ms);
-  const parts = new Intl.DateTimeFormat("en-GB", {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hour12: false,
-    ...(timeZone ? { timeZone } : {}),
-  }).format(d);
+  const parts = formatter("clock", timeZone).format(d);
   return `${parts}.${String(d.getUTCMilliseconds()).padStart(3, "0")}`;
 }
 
@@ -23,12 +44,7 @@ export function formatTimestamp(iso: string | undefined, opts: { timeZone?: stri
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   const d = new Date(ms);
-  const date = new Intl.DateTimeFormat("en-CA", {
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    ...(timeZone ? { timeZone } : {}),
-  }).format(d);
+  const date = formatter("date", timeZone).format(d);
   const clock = formatClock(ms, timeZone);
   return `${date} ${withMs ? clock : clock.slice(0, 8)}`;
 }

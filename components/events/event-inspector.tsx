@@ -9,6 +9,7 @@ import type { CloudEventJson } from "@/lib/contracts/events";
 import { formatTimestamp } from "@/lib/format";
 import { eventQuery } from "@/lib/queries/events";
 import { curlCommand, eventJson, eventParts } from "./inspector-model";
+import { ProcessingStatus } from "./processing-status";
 
 function Section({ title, children }: { title: string; children: ReactNode }) {
   return (
@@ -91,6 +92,9 @@ export function EventInspector({
       <div className="min-h-0 flex-1 overflow-y-auto">
         <Section title="Stored">
           <Stored seq={seq} storedAt={storedAt} tenant={tenant} />
+        </Section>
+        <Section title="Processing status">
+          <ProcessingStatus seq={seq} />
         </Section>
         <Section title="Attributes">
           <DefinitionList items={parts.attributes.map(([k, v]) => [k, v, k])} />

@@ -15,21 +15,7 @@ import type { StoredEventDto } from "@/lib/contracts/events";
 import { formatCount, formatTimestamp } from "@/lib/format";
 import { historyQuery } from "@/lib/queries/events";
 import { DEFAULT_PAGE_SIZE, type ExplorerSearch, fromLocalInput, PAGE_SIZES, toLocalInput } from "./draft";
-
-function ReplayButton() {
-  const id = useId();
-  return (
-    // a disabled button gets no pointer events in some browsers: the tooltip sits on a wrapper
-    <span title="Replays come with the replay API" className="inline-flex">
-      <Button size="sm" disabled aria-describedby={id}>
-        Replay to…
-      </Button>
-      <span id={id} className="sr-only">
-        Replays come with the replay API
-      </span>
-    </span>
-  );
-}
+import { ReplayDialog } from "./replay-dialog";
 
 /** The page sizes offered, with the current one when it came from the URL and is not among them. */
 function pageSizes(current: number | undefined): number[] {
@@ -74,6 +60,16 @@ export function Explorer({
   const [draft, setDraft] = useState<Draft>(() => draftOf(search));
   const [problems, setProblems] = useState<Record<string, string>>({});
   const [selected, setSelected] = useState<StoredEventDto>();
+  // events checked for "Replay to…", by seq
+  const [checked, setChecked] = useState<ReadonlyMap<number, StoredEventDto>>(new Map());
+  const [replaying, setReplaying] = useState(false);
+  const toggleChecked = (it: StoredEventDto) =>
+    setChecked((m) => {
+      const next = new Map(m);
+      if (next.has(it.seq)) next.delete(it.seq);
+      else next.set(it.seq, it);
+      return next;
+    });
   const filters = useMemo(() => ({ ...search, tenant, limit: search.limit ?? DEFAULT_PAGE_SIZE }), [search, tenant]);
   const q = useInfiniteQuery(historyQuery(filters));
   const items = useMemo(() => q.data?.pages.flatMap((p) => p.items) ?? [], [q.data]);
@@ -225,6 +221,23 @@ export function Explorer({
                 <caption className="sr-only">Stored events</caption>
                 <thead className="sticky top-0 z-10 bg-slate-50 text-xs text-slate-500 dark:bg-slate-900 dark:text-slate-400">
                   <tr>
+                    <th scope="col" className="w-9 px-3 py-2">
+                      <input
+                        type="checkbox"
+                        aria-label="Select every event shown"
+                        checked={shown.length > 0 && shown.every((it) => checked.has(it.seq))}
+                        onChange={(e) =>
+                          setChecked((m) => {
+                            const next = new Map(m);
+                            for (const it of shown) {
+                              if (e.target.checked) next.set(it.seq, it);
+                              else next.delete(it.seq);
+                            }
+                            return next;
+                          })
+                        }
+                      />
+                    </th>
                     <th scope="col" className="w-16 px-3 py-2 font-medium">
                       Seq
                     </th>
@@ -256,6 +269,14 @@ export function Explorer({
                           isSelected ? "bg-indigo-50 dark:bg-indigo-950/60" : "hover:bg-slate-50 dark:hover:bg-slate-800/50",
                         )}
                       >
+                        <td className="px-3 py-1.5">
+                          <input
+                            type="checkbox"
+                            aria-label={`Select event ${it.seq}`}
+                            checked={checked.has(it.seq)}
+                            onChange={() => toggleChecked(it)}
+                          />
+                        </td>
                         <td className="px-3 py-1.5 font-mono text-xs">{it.seq}</td>
                         <td className="px-3 py-1.5 font-mono text-xs whitespace-nowrap" title={it.storedAt}>
                           {formatTimestamp(it.storedAt, { ms: false })}
@@ -283,10 +304,16 @@ export function Explorer({
                 </tbody>
               </table>
               <div className="flex items-center justify-between gap-3 border-t border-slate-200 px-3 py-2 text-xs text-slate-500 dark:border-slate-800">
-                <span data-testid="explorer-count">
-                  {shown.length === items.length
-                    ? `${formatCount(items.length)} loaded`
-                    : `${formatCount(shown.length)} of ${formatCount(items.length)} loaded shown`}
+                <span className="flex items-center gap-3">
+                  <span data-testid="explorer-count">
+                    {shown.length === items.length
+                      ? `${formatCount(items.length)} loaded`
+                      : `${formatCount(shown.length)} of ${formatCount(items.length)} loaded shown`}
+                    {checked.size > 0 && ` · ${formatCount(checked.size)} selected`}
+                  </span>
+                  <Button size="sm" onClick={() => setReplaying(true)}>
+                    Replay to…
+                  </Button>
                 </span>
                 {q.isFetchNextPageError && <ErrorNotice error={q.error} onRetry={() => q.fetchNextPage()} />}
                 {q.hasNextPage ? (
@@ -312,7 +339,6 @@ export function Explorer({
               event={selected.event}
               storedAt={selected.storedAt}
               tenant={selected.tenant}
-              actions={<ReplayButton />}
               onClose={() => setSelected(undefined)}
             />
           ) : (
@@ -322,6 +348,15 @@ export function Explorer({
           )}
         </Panel>
       </div>
+      {replaying && (
+        <ReplayDialog
+          open
+          onClose={() => setReplaying(false)}
+          tenant={tenant}
+          selected={[...checked.values()]}
+          range={{ kind: "range", search, attribute: attribute && !("error" in attribute) ? attribute : undefined, text }}
+        />
+      )}
     </div>
   );
 }

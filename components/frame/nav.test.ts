@@ -11,9 +11,11 @@ describe("navigation", () => {
       "Dead letters",
       "Tenants",
       "Audit",
+      "Keys",
       "Publish",
     ]);
-    expect(NAV.filter((n) => n.comingWith).map((n) => n.href)).toEqual(["/dead-letters", "/tenants", "/audit"]);
+    // every page is built
+    expect(NAV.filter((n) => n.comingWith).map((n) => n.href)).toEqual([]);
   });
 
   it("marks the current page", () => {
@@ -25,7 +27,8 @@ describe("navigation", () => {
   });
 
   it("finds an item or says it is missing", () => {
-    expect(navItem("/audit").comingWith).toBe("the audit log");
+    expect(navItem("/audit").label).toBe("Audit");
+    expect(navItem("/keys").comingWith).toBeUndefined();
     expect(() => navItem("/nope")).toThrow(/no nav item/);
   });
 });

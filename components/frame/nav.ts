@@ -11,9 +11,10 @@ export const NAV: readonly NavItem[] = [
   { href: "/live", label: "Live tail" },
   { href: "/explorer", label: "Explorer" },
   { href: "/subscriptions", label: "Subscriptions" },
-  { href: "/dead-letters", label: "Dead letters", comingWith: "dead-letter recovery (requeue and discard)" },
-  { href: "/tenants", label: "Tenants", comingWith: "API keys and tenant administration" },
-  { href: "/audit", label: "Audit", comingWith: "the audit log" },
+  { href: "/dead-letters", label: "Dead letters" },
+  { href: "/tenants", label: "Tenants" },
+  { href: "/audit", label: "Audit" },
+  { href: "/keys", label: "Keys" },
   { href: "/publish", label: "Publish" },
 ];
 

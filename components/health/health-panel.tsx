@@ -26,7 +26,7 @@ export function HealthPanel() {
   return (
     <section
       aria-labelledby="health-title"
-      className="mt-8 rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900"
+      className="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900"
     >
       <div className="flex items-center justify-between">
         <h2 id="health-title" className="text-lg font-medium">

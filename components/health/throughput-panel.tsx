@@ -23,7 +23,7 @@ export function ThroughputPanel() {
   return (
     <section
       aria-labelledby="throughput-title"
-      className="mt-6 rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900"
+      className="rounded-lg border border-slate-200 bg-white p-6 dark:border-slate-800 dark:bg-slate-900"
     >
       <div className="flex items-baseline justify-between">
         <h2 id="throughput-title" className="text-lg font-medium">

@@ -221,3 +221,40 @@ describe("LiveConnection", () => {
     expect(t.sources).toHaveLength(1);
   });
 });
+
+describe("LiveConnection reading a replay", () => {
+  it("reads the replay's stream, shows its events and ends with the range (no reconnect)", () => {
+    const t = setup({ params: { replay: "job_7" } });
+    t.c.start();
+    expect(t.source().url).toBe("/api/stream?replay=job_7");
+    t.source().open();
+    t.source().event(3);
+    t.source().event(4);
+    // the server ends the response: the browser would retry by itself
+    t.source().fail(SOURCE_CONNECTING);
+    expect(t.source().closed).toBe(true);
+    expect(t.statuses.at(-1)).toEqual({ state: "ended" });
+    // what arrived is shown at once
+    expect(t.shown()).toEqual([3, 4]);
+    vi.advanceTimersByTime(60_000);
+    expect(t.sources).toHaveLength(1);
+  });
+
+  it("a replay refused before it opened is an error, asked of the probe", async () => {
+    const refusal = new ApiError(409, "CONFLICT", "Replay job_7 is completed; a stream replay is read once");
+    const probed: string[] = [];
+    const t = setup({
+      params: { replay: "job_7" },
+      probe: async (url) => {
+        probed.push(url);
+        return refusal;
+      },
+    });
+    t.c.start();
+    t.source().fail(CLOSED);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(probed).toEqual(["/api/stream?replay=job_7"]);
+    expect(t.statuses.at(-1)).toEqual({ state: "error", error: refusal });
+    expect(t.sources).toHaveLength(1);
+  });
+});

@@ -1,5 +1,6 @@
-import { ApiError, apiErrorFrom, authHeaders } from "@/lib/api-client";
+import { ApiError, apiErrorFrom, authHeaders, fetchJson, isApiError } from "@/lib/api-client";
 import { cloudEventJsonSchema } from "@/lib/contracts/events";
+import { replayStatusSchema } from "@/lib/contracts/replays";
 import { overflowDataSchema, STREAM_EVENTS } from "@/lib/contracts/stream";
 import type { ErrorCode } from "@/lib/errors";
 import { type LiveSnapshot, type StreamFrom, type StreamParams, streamUrl } from "@/lib/queries/live";
@@ -11,7 +12,9 @@ export type StreamStatus =
   | { state: "connecting" }
   | { state: "open" }
   | { state: "reconnecting"; error?: unknown }
-  | { state: "error"; error: unknown };
+  | { state: "error"; error: unknown }
+  /** A replay's stream reached the end of its range (a replay is read once: no reconnect). */
+  | { state: "ended" };
 
 /** What the connection needs of an `EventSource` (a fake in tests). */
 export interface EventSourceLike {
@@ -64,6 +67,8 @@ export class LiveConnection {
   private paused = false;
   private pausedAt = 0;
   private stopped = false;
+  /** Whether a connection has opened (for a replay: its range is being read, so a close is its end). */
+  private opened = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay: number;
@@ -171,6 +176,7 @@ export class LiveConnection {
     const source = this.o.createSource(url);
     this.source = source;
     source.onopen = () => {
+      this.opened = true;
       this.retryDelay = this.o.retryMs ?? 1000;
       this.o.onStatus({ state: "open" });
     };
@@ -178,6 +184,15 @@ export class LiveConnection {
     source.addEventListener(STREAM_EVENTS.overflow, this.onOverflow);
     source.onerror = () => {
       if (this.stopped || source !== this.source) return;
+      if (this.o.params.replay !== undefined && this.opened) {
+        // the server ended the replay's response after its range; the browser's own reconnect
+        // would be refused (a stream replay is read once), so this is the end
+        source.close();
+        clearTimeout(this.flushTimer);
+        this.flush();
+        this.o.onStatus({ state: "ended" });
+        return;
+      }
       if (source.readyState === SOURCE_CONNECTING) {
         this.o.onStatus({ state: "reconnecting" });
         return;
@@ -214,4 +229,25 @@ export async function probeStream(url: string): Promise<ApiError | undefined> {
   } finally {
     ctrl.abort();
   }
+}
+
+/**
+ * Asks why a replay's stream was refused without touching the stream itself (reading it would
+ * start the replay, and a stream replay is read once): from `GET /api/replays/{id}`. `undefined`
+ * while it still waits to be read (worth reconnecting).
+ */
+export function replayProbe(id: string): (url: string) => Promise<ApiError | undefined> {
+  return async () => {
+    try {
+      const r = await fetchJson(`/api/replays/${encodeURIComponent(id)}`, replayStatusSchema);
+      if (r.state === "pending") return undefined;
+      return new ApiError(
+        409,
+        "CONFLICT",
+        `Replay ${id} is ${r.state}: a stream replay is read once. Start a new one from the explorer.`,
+      );
+    } catch (e) {
+      return isApiError(e) ? e : new ApiError(0, "UNAVAILABLE", "The replay could not be checked", [], { cause: e });
+    }
+  };
 }

@@ -1,9 +1,11 @@
 "use client";
 
+import { useMutation, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { type FormEvent, useId, useMemo, useState } from "react";
 import { RateSparkline } from "@/components/charts/rate-sparkline";
 import { EventInspector } from "@/components/events/event-inspector";
+import { JobProgress } from "@/components/jobs/job-progress";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { cx } from "@/components/ui/cx";
@@ -12,6 +14,7 @@ import { ErrorNotice } from "@/components/ui/error-notice";
 import { Field, Input } from "@/components/ui/field";
 import { Panel } from "@/components/ui/panel";
 import { formatClock, formatCount, formatRate, previewData } from "@/lib/format";
+import { replayApi, replayQuery } from "@/lib/queries/replays";
 import { hrefWithTenant } from "@/lib/tenant";
 import { applyClientFilters, type ClientFilters, type LiveRow, parseAttributeMatch, typePatternRule } from "./filters";
 import { type StreamStatus, useLiveStream } from "./use-live-stream";
@@ -26,7 +29,38 @@ const STATUS_TEXT: Record<StreamStatus["state"], string> = {
   open: "Live",
   reconnecting: "Reconnecting…",
   error: "Stopped",
+  ended: "Replay finished",
 };
+
+/** Reading a replay instead of live events: its progress, cancel, and the way back to live events. */
+function ReplayBanner({ id, tenant }: { id: string; tenant: string | undefined }) {
+  const q = useQuery(replayQuery(id));
+  const cancel = useMutation({ mutationFn: () => replayApi.cancel(id) });
+  const p = q.data && { state: q.data.state, done: q.data.delivered, total: q.data.total, failed: 0, error: q.data.error };
+  return (
+    <Panel className="p-3" data-testid="replay-banner">
+      <div className="flex items-start justify-between gap-4">
+        <div className="min-w-0 flex-1">
+          <JobProgress
+            title={`Replay ${id} into this view`}
+            testId="replay-progress"
+            progress={p}
+            error={q.error ?? undefined}
+            onCancel={() => cancel.mutate()}
+            cancelling={cancel.isPending}
+            cancelError={cancel.error ?? undefined}
+          />
+        </div>
+        <Link
+          className="shrink-0 pt-0.5 text-sm text-indigo-700 underline dark:text-indigo-300"
+          href={hrefWithTenant("/live", tenant)}
+        >
+          Back to live events
+        </Link>
+      </div>
+    </Panel>
+  );
+}
 
 function StatusDot({ status, paused }: { status: StreamStatus; paused: boolean }) {
   const color =
@@ -36,7 +70,9 @@ function StatusDot({ status, paused }: { status: StreamStatus; paused: boolean }
         : "bg-emerald-500"
       : status.state === "error"
         ? "bg-red-500"
-        : "bg-slate-400";
+        : status.state === "ended"
+          ? "bg-sky-500"
+          : "bg-slate-400";
   return (
     <span className="flex items-center gap-2 text-sm" data-testid="stream-status" data-state={status.state} role="status">
       <span
@@ -91,12 +127,15 @@ export function LiveTail({
   tenant,
   type,
   subject,
+  replay,
   urlProblems,
   onServerFilters,
 }: {
   tenant: string | undefined;
   type: string | undefined;
   subject: string | undefined;
+  /** A replay (stream target) to read instead of live events. */
+  replay?: string;
   /** Problems with the filters read from the URL. */
   urlProblems: Record<string, string>;
   onServerFilters: (f: { type?: string; subject?: string }) => void;
@@ -112,7 +151,11 @@ export function LiveTail({
   const [attempt, setAttempt] = useState(0);
   const ids = useId();
 
-  const stream = useLiveStream({ tenant, type, subject }, { capacity: LIVE_CAPACITY, paused, generation: attempt });
+  const stream = useLiveStream(replay !== undefined ? { replay } : { tenant, type, subject }, {
+    capacity: LIVE_CAPACITY,
+    paused,
+    generation: attempt,
+  });
   const attribute = useMemo(() => parseAttributeMatch(attr), [attr]);
   const attrError = attribute && "error" in attribute ? attribute.error : undefined;
   const clientFilters: ClientFilters = useMemo(
@@ -142,8 +185,10 @@ export function LiveTail({
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Live tail</h1>
           <p className="text-sm text-slate-600 dark:text-slate-400">
-            Events as they are stored{tenant ? ` for tenant ${tenant}` : " for all tenants"}. The last{" "}
-            {formatCount(LIVE_CAPACITY)} are kept.
+            {replay !== undefined
+              ? `Replay ${replay}: the replayed range, in stream order.`
+              : `Events as they are stored${tenant ? ` for tenant ${tenant}` : " for all tenants"}.`}{" "}
+            The last {formatCount(LIVE_CAPACITY)} are kept.
           </p>
         </div>
         <div className="flex items-center gap-4">
@@ -168,6 +213,8 @@ export function LiveTail({
           </Button>
         </div>
       </div>
+
+      {replay !== undefined && <ReplayBanner id={replay} tenant={tenant} />}
 
       <Panel className="p-3">
         <form
@@ -199,7 +246,11 @@ export function LiveTail({
             )}
           </Field>
           <div className="pt-6">
-            <Button type="submit" variant="primary">
+            <Button
+              type="submit"
+              variant="primary"
+              title={replay !== undefined ? "Applying server filters leaves the replay for live events" : undefined}
+            >
               Apply
             </Button>
           </div>
@@ -275,7 +326,13 @@ export function LiveTail({
               ) : (
                 <EmptyState
                   testId="live-empty"
-                  title={status.state === "open" ? "Waiting for events…" : "Not connected yet"}
+                  title={
+                    status.state === "open"
+                      ? "Waiting for events…"
+                      : status.state === "ended"
+                        ? "The replay ended"
+                        : "Not connected yet"
+                  }
                   action={
                     <Link
                       className="text-sm text-indigo-700 underline dark:text-indigo-300"

@@ -4,7 +4,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { liveTailQuery, type StreamParams } from "@/lib/queries/live";
 import type { LiveRow } from "./filters";
-import { LiveConnection, probeStream, type StreamStatus } from "./live-connection";
+import { LiveConnection, probeStream, replayProbe, type StreamStatus } from "./live-connection";
 
 export type { StreamStatus } from "./live-connection";
 
@@ -55,17 +55,17 @@ export function useLiveStream(
   const conn = useRef<LiveConnection | undefined>(undefined);
   const pausedRef = useRef(paused);
 
-  const { tenant, type, subject } = params;
+  const { tenant, type, subject, replay } = params;
   const queryKey = query.queryKey;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the key follows tenant/type/subject; generation forces a reconnect
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the key follows tenant/type/subject/replay; generation forces a reconnect
   useEffect(() => {
     setNotice(undefined);
     const c = new LiveConnection({
-      params: { tenant, type, subject },
+      params: replay !== undefined ? { replay } : { tenant, type, subject },
       capacity,
       flushMs,
       createSource: (url) => new EventSource(url),
-      probe: probeStream,
+      probe: replay !== undefined ? replayProbe(replay) : probeStream,
       onSnapshot: (s) => qc.setQueryData(queryKey, s),
       onStatus: setStatus,
       onPending: setPending,
@@ -83,7 +83,7 @@ export function useLiveStream(
       clearInterval(ticker);
       if (conn.current === c) conn.current = undefined;
     };
-  }, [qc, tenant, type, subject, capacity, flushMs, generation]);
+  }, [qc, tenant, type, subject, replay, capacity, flushMs, generation]);
 
   useEffect(() => {
     pausedRef.current = paused;

@@ -50,14 +50,16 @@ export function VirtualList<T>({
     return () => ro.disconnect();
   }, []);
 
-  // following: stay at the bottom as rows arrive (before paint, so no frame shows the old window)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs when the rows change
+  // Following: the bottom rows are rendered straight away (the window comes from the row count,
+  // not from a scroll position read back from the DOM), and the scroll position is set once
+  // before paint. Reading scrollHeight and re-rendering with it would lay the list out twice per
+  // batch of rows.
+  const bottom = Math.max(0, items.length * rowHeight - height);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el || !follow) return;
-    el.scrollTop = el.scrollHeight;
-    setScrollTop(el.scrollTop);
-  }, [items, follow, height]);
+    el.scrollTop = bottom;
+  }, [bottom, follow]);
 
   // keep the active row in view when it moves
   useLayoutEffect(() => {
@@ -74,7 +76,7 @@ export function VirtualList<T>({
     }
   }, [activeIndex, rowHeight]);
 
-  const w = visibleWindow({ scrollTop, viewportHeight: height, rowHeight, count: items.length });
+  const w = visibleWindow({ scrollTop: follow ? bottom : scrollTop, viewportHeight: height, rowHeight, count: items.length });
 
   const onKeyDown = (e: KeyboardEvent) => {
     if (!onActivate || items.length === 0) return;

@@ -13,6 +13,7 @@ import type { ErrorDetail } from "@/lib/errors";
 import { formatCount, formatTimestamp } from "@/lib/format";
 import { type SubscriptionPatch, subscriptionApi, subscriptionKeys, subscriptionsQuery } from "@/lib/queries/subscriptions";
 import { emptyForm, formFromSubscription, toCreateInput, toPatch } from "./form-model";
+import { SubscriptionDetails } from "./subscription-details";
 import { SubscriptionForm } from "./subscription-form";
 import { visibleForTenant } from "./visibility";
 
@@ -49,6 +50,7 @@ export function SubscriptionsPage({ tenant }: { tenant: string | undefined }) {
   const list = useQuery(subscriptionsQuery());
   const [editing, setEditing] = useState<Editing>();
   const [deleting, setDeleting] = useState<SubscriptionDto>();
+  const [detailsId, setDetailsId] = useState<string>();
   const invalidate = () => qc.invalidateQueries({ queryKey: subscriptionKeys.all });
 
   const save = useMutation({
@@ -131,7 +133,7 @@ export function SubscriptionsPage({ tenant }: { tenant: string | undefined }) {
               <caption className="sr-only">Subscriptions and their delivery stats</caption>
               <thead className="bg-slate-50 text-xs text-slate-500 dark:bg-slate-900 dark:text-slate-400">
                 <tr>
-                  <th scope="col" className="w-[15%] px-3 py-2 font-medium">
+                  <th scope="col" className="w-[13%] px-3 py-2 font-medium">
                     Subscription
                   </th>
                   <th scope="col" className="w-[14%] px-2 py-2 font-medium">
@@ -158,10 +160,10 @@ export function SubscriptionsPage({ tenant }: { tenant: string | undefined }) {
                   <th scope="col" className="w-[8%] px-2 py-2 font-medium">
                     Circuit
                   </th>
-                  <th scope="col" className="w-[11%] px-2 py-2 font-medium">
+                  <th scope="col" className="w-[10%] px-2 py-2 font-medium">
                     Last error
                   </th>
-                  <th scope="col" className="w-[14%] px-3 py-2 text-right font-medium">
+                  <th scope="col" className="w-[17%] px-3 py-2 text-right font-medium">
                     <span className="sr-only">Actions</span>
                   </th>
                 </tr>
@@ -237,6 +239,14 @@ export function SubscriptionsPage({ tenant }: { tenant: string | undefined }) {
                           <Button
                             size="sm"
                             variant="ghost"
+                            onClick={() => setDetailsId(s.id)}
+                            aria-label={`Lag and reset ${s.name}`}
+                          >
+                            Lag
+                          </Button>
+                          <Button
+                            size="sm"
+                            variant="ghost"
                             onClick={() => openForm({ mode: "edit", sub: s })}
                             aria-label={`Edit ${s.name}`}
                           >
@@ -289,6 +299,21 @@ export function SubscriptionsPage({ tenant }: { tenant: string | undefined }) {
           />
         )}
       </Dialog>
+
+      {(() => {
+        // the row's current data (stats, state), refreshed with the list
+        const sub = all.find((x) => x.id === detailsId);
+        return (
+          <Dialog
+            open={sub !== undefined}
+            onClose={() => setDetailsId(undefined)}
+            title={sub ? `${sub.name}: lag and position` : ""}
+            testId="details-dialog"
+          >
+            {sub && <SubscriptionDetails sub={sub} />}
+          </Dialog>
+        );
+      })()}
 
       <Dialog
         open={deleting !== undefined}

@@ -40,6 +40,35 @@ export class ExplorerPage {
     await this.page.goto(`/explorer${q ? `?${q}` : ""}`);
   }
 
+  get replayDialog(): Locator {
+    return this.page.getByTestId("replay-dialog");
+  }
+
+  get replayTarget(): Locator {
+    return this.replayDialog.getByLabel("Target");
+  }
+
+  get replayDryRun(): Locator {
+    return this.page.getByTestId("replay-dry-run-count");
+  }
+
+  get replayStart(): Locator {
+    return this.replayDialog.getByRole("button", { name: /^Replay \d/ });
+  }
+
+  get replayProgress(): Locator {
+    return this.page.getByTestId("replay-progress");
+  }
+
+  /** The checkbox that selects an event for "Replay to…". */
+  select(seq: number): Locator {
+    return this.page.getByRole("checkbox", { name: `Select event ${seq}` });
+  }
+
+  get processingStatus(): Locator {
+    return this.page.getByTestId("processing-status");
+  }
+
   row(eventId: string): Locator {
     return this.page.locator(`[data-testid="explorer-row"][data-event-id="${eventId}"]`);
   }

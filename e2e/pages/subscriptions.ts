@@ -49,7 +49,11 @@ export class SubscriptionsPage {
     return this.row(name).getByTestId("subscription-state");
   }
 
-  action(name: string, action: "Pause" | "Resume" | "Edit" | "Delete"): Locator {
+  action(name: string, action: "Pause" | "Resume" | "Edit" | "Delete" | "Lag and reset"): Locator {
     return this.row(name).getByRole("button", { name: `${action} ${name}` });
+  }
+
+  get details(): Locator {
+    return this.page.getByTestId("details-dialog");
   }
 }

@@ -32,3 +32,23 @@ export interface KeyDto {
 
 /** `POST /api/session` (console sign-in). */
 export const sessionInputSchema = z.object({ key: z.string().min(1, "is required").max(200) }).strict();
+
+/** A key as listed by `GET /api/keys`, parsed by the console. */
+export const keySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  tenant: z.string().optional(),
+  roles: z.array(z.enum(ROLES)),
+  types: z.array(z.string()).optional(),
+  prefix: z.string(),
+  createdAt: z.string(),
+  createdBy: z.string(),
+  revokedAt: z.string().optional(),
+}) satisfies z.ZodType<KeyDto>;
+
+export const keyListSchema = z.object({ items: z.array(keySchema), next: z.string().nullable() });
+
+/** `201` of `POST /api/keys`: the key itself, shown this once. */
+export const createdKeySchema = keySchema.extend({ key: z.string() });
+
+export type CreatedKeyDto = z.infer<typeof createdKeySchema>;

@@ -100,10 +100,11 @@ export const eventStatusSchema = z.object({
   type: z.string(),
   /** When it was stored (from the stream). */
   storedAt: z.string(),
-  /** False when no status is kept for it (older than `EVENT_STATUS_TTL`, tracking off, or published straight to NATS and not delivered yet). */
+  /** False when nothing is kept for it: older than `EVENT_STATUS_TTL` with no recent step, or tracking is off. */
   tracked: z.boolean(),
   /** "published", or the most advanced state over its subscriptions. */
   status: z.enum(["published", "delivered", "acknowledged", "failed", "dead-lettered"]),
+  /** When it was published: its time in the stream (same as `storedAt`). */
   publishedAt: z.string().nullable(),
   subscriptions: z.array(
     z.object({

@@ -8,12 +8,18 @@ export interface StreamParams {
   type?: string;
   /** The CloudEvents `subject`, matched exactly. */
   subject?: string;
+  /**
+   * A replay with a stream target (`POST /api/replays` with `target: {type: "stream"}`): the stream
+   * sends that replay's range, read once, instead of live events; the other filters do not apply.
+   */
+  replay?: string;
 }
 
 /** Where to start: `now`, a sequence (inclusive) or a time. @default now */
 export type StreamFrom = { seq: number } | { time: string } | "now";
 
 export function streamUrl(p: StreamParams, from: StreamFrom = "now"): string {
+  if (p.replay !== undefined) return `/api/stream${queryString({ replay: p.replay })}`;
   const f = from === "now" ? undefined : "seq" in from ? `seq:${from.seq}` : `time:${from.time}`;
   return `/api/stream${queryString({ tenant: p.tenant, type: p.type, subject: p.subject, from: f })}`;
 }
@@ -34,7 +40,7 @@ export interface LiveSnapshot<Row> {
  */
 export const liveTailQuery = <Row>(p: StreamParams) =>
   queryOptions<LiveSnapshot<Row>>({
-    queryKey: ["live", p.tenant ?? null, p.type ?? null, p.subject ?? null],
+    queryKey: ["live", p.tenant ?? null, p.type ?? null, p.subject ?? null, p.replay ?? null],
     queryFn: skipToken,
     staleTime: Number.POSITIVE_INFINITY,
     gcTime: 0,

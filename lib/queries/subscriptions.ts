@@ -36,3 +36,11 @@ export const subscriptionApi = {
   resume: (id: string) => fetchJson(`${path(id)}/resume`, subscriptionSchema, { method: "POST" }),
   remove: (id: string) => fetchJson(path(id), z.unknown(), { method: "DELETE" }).then(() => undefined),
 };
+
+/** Where a subscription's position moves to: a time (RFC 3339) or a stream sequence. */
+export type ResetTo = { time: string } | { sequence: number };
+
+/** `POST /api/subscriptions/{id}/reset`: allowed while paused or without members (else 409). */
+export function resetSubscription(id: string, to: ResetTo) {
+  return fetchJson(`${path(id)}/reset`, z.unknown(), jsonBody("POST", { to }));
+}

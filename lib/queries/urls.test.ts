@@ -26,5 +26,7 @@ describe("query strings", () => {
       "/api/stream?from=time%3A2025-01-01T00%3A00%3A00%2B02%3A00",
     );
     expect(streamUrl({}, "now")).toBe("/api/stream");
+    // a replay is its own stream: no filter or start position goes with it
+    expect(streamUrl({ replay: "job_1", tenant: "acme" }, { seq: 3 })).toBe("/api/stream?replay=job_1");
   });
 });

@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/frame/coming-soon";
+import { Suspense } from "react";
+import { AuditClient } from "./client";
 
 export const metadata: Metadata = { title: "Audit" };
 
-export default function AuditPage() {
-  return <ComingSoon href="/audit" description="Who changed what, and when: keys, subscriptions, replays and requeues." />;
+export default function AuditRoute() {
+  return (
+    <Suspense fallback={<p className="text-sm text-slate-500">Loading the audit trail…</p>}>
+      <AuditClient />
+    </Suspense>
+  );
 }

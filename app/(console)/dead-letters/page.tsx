@@ -1,10 +1,13 @@
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/frame/coming-soon";
+import { Suspense } from "react";
+import { DeadLettersClient } from "./client";
 
 export const metadata: Metadata = { title: "Dead letters" };
 
-export default function DeadLettersPage() {
+export default function DeadLettersRoute() {
   return (
-    <ComingSoon href="/dead-letters" description="Events a subscription could not deliver: inspect, requeue or discard them." />
+    <Suspense fallback={<p className="text-sm text-slate-500">Loading dead letters…</p>}>
+      <DeadLettersClient />
+    </Suspense>
   );
 }

@@ -15,10 +15,11 @@ export function LiveClient() {
   return (
     <LiveTail
       // new server filters: a new stream and a fresh form
-      key={`${tenant ?? ""}|${search.type ?? ""}|${search.subject ?? ""}`}
+      key={`${tenant ?? ""}|${search.type ?? ""}|${search.subject ?? ""}|${search.replay ?? ""}`}
       tenant={tenant}
       type={search.type}
       subject={search.subject}
+      replay={search.replay}
       urlProblems={problems}
       onServerFilters={(f) => router.replace(`${pathname}${liveSearchString(new URLSearchParams(params), f)}`, { scroll: false })}
     />

@@ -18,5 +18,10 @@ describe("live tail URL", () => {
       "?tenant=acme&type=a.%3E",
     );
     expect(liveSearchString(new URLSearchParams(""), {})).toBe("");
+    expect(liveSearchString(new URLSearchParams("replay=job_1&tenant=a"), { type: "x" })).toBe("?tenant=a&type=x");
+  });
+
+  it("reads a replay to show instead of live events", () => {
+    expect(parseLiveSearch(new URLSearchParams("replay=job_1"))).toEqual({ search: { replay: "job_1" }, problems: {} });
   });
 });

@@ -4,6 +4,8 @@ import { typePatternRule } from "@/components/live/filters";
 export interface LiveSearch {
   type?: string;
   subject?: string;
+  /** A replay with a stream target to read instead of live events (`?replay=<id>`). */
+  replay?: string;
 }
 
 export function parseLiveSearch(params: URLSearchParams): { search: LiveSearch; problems: Record<string, string> } {
@@ -17,12 +19,16 @@ export function parseLiveSearch(params: URLSearchParams): { search: LiveSearch; 
   }
   const subject = params.get("subject");
   if (subject) search.subject = subject;
+  const replay = params.get("replay")?.trim();
+  if (replay) search.replay = replay;
   return { search, problems };
 }
 
 /** `current` with the live filters replaced (other parameters, e.g. the tenant, kept). */
-export function liveSearchString(current: URLSearchParams, s: LiveSearch): string {
+export function liveSearchString(current: URLSearchParams, s: Omit<LiveSearch, "replay">): string {
   const params = new URLSearchParams(current);
+  // new server filters mean live events again
+  params.delete("replay");
   for (const k of ["type", "subject"] as const) {
     const v = s[k]?.trim();
     if (v) params.set(k, v);

@@ -1,8 +1,13 @@
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/frame/coming-soon";
+import { Suspense } from "react";
+import { TenantsClient } from "./client";
 
 export const metadata: Metadata = { title: "Tenants" };
 
-export default function TenantsPage() {
-  return <ComingSoon href="/tenants" description="Tenants, their API keys and their limits." />;
+export default function TenantsRoute() {
+  return (
+    <Suspense fallback={<p className="text-sm text-slate-500">Loading tenants…</p>}>
+      <TenantsClient />
+    </Suspense>
+  );
 }

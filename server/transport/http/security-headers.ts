@@ -1,6 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { THEME_SCRIPT } from "../../../lib/theme";
 
 /**
  * Security headers on every response of the custom server, API and console pages alike, set in one
@@ -10,27 +8,27 @@ import { THEME_SCRIPT } from "../../../lib/theme";
  *   `X-Frame-Options: DENY` (for browsers without CSP `frame-ancestors`).
  * - API responses (JSON, SSE, Prometheus text) are never documents: `default-src 'none';
  *   frame-ancestors 'none'`.
- * - Pages: a per-request nonce CSP. Next's App Router inlines its bootstrap and RSC payload scripts
- *   (`self.__next_f.push(…)`), so `script-src 'self'` alone would break hydration; rather than
- *   `'unsafe-inline'`, each page response gets a fresh nonce, which Next reads from the request's
- *   `Content-Security-Policy` header and puts on every script it renders (pages are therefore
- *   rendered per request: `dynamic = "force-dynamic"` in app/layout.tsx). The one script of our own,
- *   the theme script in `<head>` (lib/theme.ts), is allowed by its SHA-256 hash. Styles: the
- *   stylesheet is same-origin; `style` attributes (React's `style={{…}}` in server-rendered HTML:
- *   virtual lists, charts) need `style-src-attr 'unsafe-inline'`, while `<style>` elements stay
- *   limited to 'self' and the nonce. Development adds `'unsafe-eval'` (React Refresh).
+ * - Pages: everything from the console's own origin only, no plugins, no framing, no foreign form
+ *   targets or base URL, no `eval`. Scripts need `'unsafe-inline'`: Next's App Router inlines its
+ *   bootstrap and RSC payload (`self.__next_f.push(…)`) and the theme script runs inline before the
+ *   first paint. A per-request nonce was tried (Next reads it from the request's CSP header): it
+ *   forces every page to render per request, and with the theme script in `<head>` React reports a
+ *   hydration mismatch (#418) on pages that stream a Suspense boundary — so the pages stay static and
+ *   the policy relies on React's escaping for inline injection, and on every other directive for the
+ *   rest (an injected script cannot load code from elsewhere, call `eval`, post forms or exfiltrate
+ *   with `fetch` to another origin). `style` attributes of server-rendered HTML (React
+ *   `style={{…}}`) need `style-src-attr 'unsafe-inline'`; `<style>` elements stay same-origin.
+ *   Development adds `'unsafe-eval'` (React Refresh) and inline `<style>` (the error overlay).
  */
 
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";
 
-const THEME_HASH = `'sha256-${createHash("sha256").update(THEME_SCRIPT).digest("base64")}'`;
-
-/** The CSP of a console page with this nonce. */
-export function pageCsp(nonce: string, opts: { dev?: boolean } = {}): string {
+/** The CSP of a console page. */
+export function pageCsp(opts: { dev?: boolean } = {}): string {
   return [
     "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}' ${THEME_HASH}${opts.dev ? " 'unsafe-eval'" : ""}`,
-    `style-src 'self' 'nonce-${nonce}'`,
+    `script-src 'self' 'unsafe-inline'${opts.dev ? " 'unsafe-eval'" : ""}`,
+    `style-src 'self'${opts.dev ? " 'unsafe-inline'" : ""}`,
     "style-src-attr 'unsafe-inline'",
     "img-src 'self' data: blob:",
     "font-src 'self' data:",
@@ -42,6 +40,9 @@ export function pageCsp(nonce: string, opts: { dev?: boolean } = {}): string {
   ].join("; ");
 }
 
+const PAGE_CSP = pageCsp();
+const DEV_PAGE_CSP = pageCsp({ dev: true });
+
 const COMMON: Record<string, string> = {
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
@@ -51,26 +52,20 @@ const COMMON: Record<string, string> = {
 /** The headers of a response written without a ServerResponse (e.g. to a socket on a parse error). */
 export const RAW_API_HEADERS: Record<string, string> = { ...COMMON, "content-security-policy": API_CSP };
 
-/**
- * Sets the headers for this request's response. For a page, also replaces the request's own
- * `Content-Security-Policy` header (Next takes the nonce from there; a client's header is never
- * trusted) and returns the nonce.
- */
+/** Sets the headers for this request's response. */
 export function applySecurityHeaders(
   req: IncomingMessage,
   res: ServerResponse,
   isApi: boolean,
   opts: { dev?: boolean } = {},
-): string | undefined {
+): void {
   for (const [k, v] of Object.entries(COMMON)) res.setHeader(k, v);
   if (isApi) {
     res.setHeader("content-security-policy", API_CSP);
-    return undefined;
+    return;
   }
-  const nonce = randomBytes(16).toString("base64");
-  const csp = pageCsp(nonce, opts);
-  res.setHeader("content-security-policy", csp);
-  req.headers["content-security-policy"] = csp;
+  res.setHeader("content-security-policy", opts.dev ? DEV_PAGE_CSP : PAGE_CSP);
+  // Next takes a script nonce from the request's own CSP header: never let a client choose one
+  delete req.headers["content-security-policy"];
   delete req.headers["content-security-policy-report-only"];
-  return nonce;
 }
