@@ -14,7 +14,7 @@ let nc: NatsConnection;
 const clients: TestWsClient[] = [];
 
 beforeAll(async () => {
-  app = await startTestApp(testConfig(), { ws: { maxBufferedBytes: MAX_BUFFERED } });
+  app = await startTestApp(testConfig(), { ws: { maxBufferedBytes: MAX_BUFFERED, stallMs: 1500 } });
   nc = await connect({ servers: app.config.NATS_URL });
 });
 
@@ -422,15 +422,18 @@ describe("slow clients", () => {
     for (let batch = 0; batch < 6; batch++) {
       seqs.push(...(await publishBatch(Array.from({ length: 50 }, (_, i) => ce(type, { data: { i, payload } })))));
     }
-    await until(() => app.http.wsClients() === 0, 10_000, "the slow client to be disconnected");
-    // the server's buffer did fill, and never much past the limit (the frame that crosses it, then the overflow frame)
-    expect(app.wsBufferedHighWater()).toBeGreaterThan(MAX_BUFFERED);
+    // flow control holds the server's buffer near the limit (the frame that crosses it, then the overflow frame) …
+    await until(() => app.wsBufferedHighWater() > MAX_BUFFERED, 10_000, "the server's buffer for the slow client to fill");
+    await new Promise((r) => setTimeout(r, 2000)); // … for longer than stallMs
     expect(app.wsBufferedHighWater()).toBeLessThan(MAX_BUFFERED + 2 * 70 * 1024);
 
-    // the slow client reads what reached its kernel buffer, then finds the connection gone
+    // the client reads again: what was queued for it, then the overflow frame with the count, then the close
     slow.resumeReading();
     const closed = await slow.closed;
-    expect(closed.code).toBe(1006); // dropped without a close handshake
+    expect(closed.code).toBe(1008);
+    const overflow = slow.log.find((f) => f.type === "overflow") as { pending: number } | undefined;
+    expect(overflow?.pending).toBeGreaterThan(0);
+    await until(() => app.http.wsClients() === 0, 10_000, "the slow client to be disconnected");
     const slowGot = new Set(slow.log.filter((f) => f.type === "event").map((f) => (f as EventFrame).seq));
     expect(slowGot.size).toBeLessThan(seqs.length);
 

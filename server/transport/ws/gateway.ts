@@ -14,8 +14,14 @@ import { traceOf, zodDetails } from "../http/io";
 import { authenticate } from "../http/router";
 
 export interface WsOptions {
-  /** Bytes waiting in a client's socket before it is called slow and disconnected. @default 1 MiB */
+  /**
+   * Bytes waiting in a client's socket above which it gets no more events (flow control). A client
+   * that stays above it for `stallMs` is too slow: it is sent an overflow frame and disconnected.
+   * @default 1 MiB
+   */
   maxBufferedBytes?: number;
+  /** How long a client may stay over `maxBufferedBytes`. @default 10000 */
+  stallMs?: number;
   /** Server ping interval. @default 15000 */
   heartbeatMs?: number;
   /** Largest client frame. @default 64 KiB */
@@ -39,6 +45,7 @@ export function attachWebSocket(
   fallback?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
 ) {
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const stallMs = opts.stallMs ?? 10_000;
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxFrameBytes ?? 64 * 1024 });
   const connections = new Set<WebSocket>();
 
@@ -74,16 +81,36 @@ export function attachWebSocket(
     const joined = new Map<string, { leave: () => void; adHoc: boolean }>();
     let closed = false;
 
-    const send = (f: ServerFrame): void => {
-      if (ws.readyState !== WebSocket.OPEN) return;
-      ws.send(JSON.stringify(f));
-      if (ws.bufferedAmount > maxBuffered) {
-        // slow consumer: tell it, then drop it; its unacknowledged events are redelivered to others
+    // Flow control: over maxBuffered the client gets no more events (its members report no
+    // capacity). Staying over it for stallMs makes it a slow consumer: it is sent an overflow frame
+    // with the count of events it holds, and disconnected; those events go to the other members.
+    let stall: ReturnType<typeof setInterval> | undefined;
+    const full = () => ws.bufferedAmount > maxBuffered;
+    const watchStall = () => {
+      if (stall) return;
+      const since = Date.now();
+      stall = setInterval(() => {
+        if (!full()) {
+          clearInterval(stall);
+          stall = undefined;
+          for (const id of joined.keys()) c.subscriptions.pool(id)?.notify(); // capacity is back
+          return;
+        }
+        if (Date.now() - since < stallMs) return;
+        clearInterval(stall);
+        stall = undefined;
         ws.send(
           JSON.stringify({ type: "overflow", pending: pending.size, bufferedBytes: ws.bufferedAmount } satisfies ServerFrame),
         );
-        ws.terminate();
-      }
+        ws.close(1008, `overflow: too slow, ${pending.size} events not acknowledged`);
+        setTimeout(() => ws.terminate(), stallMs).unref(); // no close handshake from a client that does not read
+      }, 50);
+      stall.unref();
+    };
+    const send = (f: ServerFrame): void => {
+      if (ws.readyState !== WebSocket.OPEN) return;
+      ws.send(JSON.stringify(f));
+      if (full()) watchStall();
     };
     const fail = (e: unknown) => {
       const err = isAppError(e) ? e : new AppError("INTERNAL", "Internal error", { cause: e });
@@ -98,7 +125,7 @@ export function attachWebSocket(
       let mine = 0;
       return {
         id: `ws_${connId}_${subscription}`,
-        capacity: () => (closed ? 0 : maxInFlight - mine),
+        capacity: () => (closed || full() ? 0 : maxInFlight - mine),
         deliver(d: Delivery) {
           if (closed) return Promise.resolve({ ok: false, gone: true } as const);
           mine++;
@@ -267,6 +294,7 @@ export function attachWebSocket(
 
     ws.on("close", () => {
       closed = true;
+      if (stall) clearInterval(stall);
       clearInterval(heartbeat);
       for (const id of [...pending.keys()]) settle(id, { ok: false, gone: true });
       for (const id of [...joined.keys()]) leave(id);
