@@ -74,14 +74,15 @@ test.describe("console security headers", () => {
     // the inline theme script in <head> ran: dark class before hydration
     await expect(page.locator("html")).toHaveClass(/dark/);
     expect(await violations(page)).toEqual([]);
-    const evalResult = await page.evaluate(() => {
-      try {
-        // biome-ignore lint/security/noGlobalEval: checking that the policy refuses it
-        return String(eval("1 + 1"));
-      } catch (e) {
-        return (e as Error).name;
-      }
+    // run later, from the page's own timer: code run by page.evaluate (DevTools) may call eval whatever the policy says
+    await page.evaluate(() => {
+      const s = document.createElement("script");
+      s.textContent =
+        'setTimeout(function () { try { eval("1 + 1"); document.documentElement.dataset.evalProbe = "ran"; } catch (e) { document.documentElement.dataset.evalProbe = e.name; } }, 0);';
+      document.body.appendChild(s);
     });
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.evalProbe ?? "")).not.toBe("");
+    const evalResult = await page.evaluate(() => document.documentElement.dataset.evalProbe);
     expect(evalResult).toBe("EvalError");
     await page.evaluate(() => {
       const s = document.createElement("script");
