@@ -90,14 +90,41 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     return new AppError("UNAVAILABLE", message, { cause, retryAfterSec: 1 });
   }
 
+  // The size check and the publish need the same encoding: made once per event.
+  const encodings = new WeakMap<CloudEvent, ReturnType<typeof encodeNats>>();
+  function encoded(e: CloudEvent) {
+    let m = encodings.get(e);
+    if (!m) {
+      m = encodeNats(e);
+      encodings.set(e, m);
+    }
+    return m;
+  }
+
+  // Publishes of requests handled in the same event-loop turn are started together, so the client
+  // writes them to the socket in one write instead of one per request (measured in bench/).
+  let turn: (() => void)[] = [];
+  function coalesced<T>(start: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (turn.length === 0) {
+        setImmediate(() => {
+          const starts = turn;
+          turn = [];
+          for (const s of starts) s();
+        });
+      }
+      turn.push(() => start().then(resolve, reject));
+    });
+  }
+
   async function append(items: AppendItem[]): Promise<AppendResult[]> {
     if (!o.connected()) throw unavailable(undefined, "NATS is not connected; nothing was stored. Retry later.");
     // Pipelined: every publish is sent before any acknowledgement is awaited.
     const pending = items.map((it) => {
-      const m = encodeNats(it.event);
+      const m = encoded(it.event);
       const h = natsHeaders();
       for (const [k, v] of m.headers) h.append(k, v);
-      return o.js.publish(it.subject, m.payload, { msgID: it.msgId, headers: h, timeout: o.publishTimeoutMs });
+      return coalesced(() => o.js.publish(it.subject, m.payload, { msgID: it.msgId, headers: h, timeout: o.publishTimeoutMs }));
     });
     const all = Promise.allSettled(pending);
     inFlight.add(all);
@@ -164,7 +191,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
   }
 
   function size(event: CloudEvent): number {
-    const m = encodeNats(event);
+    const m = encoded(event);
     let n = m.payload.length + NATS_HEADER_LINE + 64; // 64: Nats-Msg-Id header
     for (const [k, v] of m.headers) n += k.length + v.length + 4;
     return n;

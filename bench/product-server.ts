@@ -1,0 +1,126 @@
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { Session } from "node:inspector";
+import { createContainer } from "../server/container";
+import { systemCtx } from "../server/core/context";
+import { cleanup, testConfig } from "../server/testing/fixtures";
+import { createHttpServer } from "../server/transport/http/server";
+import { emit } from "./common";
+
+/**
+ * Cases (c) and (d), in their own process: what server.ts does minus Next — config, container,
+ * the API's HTTP server. Unique stream names per run (testConfig); on SIGTERM it closes the HTTP
+ * server, stops the container and deletes its streams and Redis keys.
+ *
+ * env BENCH_CPU_PROFILE=<file>: SIGUSR2 starts the V8 CPU profiler (the orchestrator sends it when
+ * the measured phase starts); on SIGTERM the profile is written to <file> before shutting down.
+ */
+
+const profilePath = process.env.BENCH_CPU_PROFILE;
+
+function post<T>(session: Session, method: string, params: object = {}): Promise<T> {
+  return new Promise((resolve, reject) =>
+    session.post(method, params, (err, result) => (err ? reject(err) : resolve(result as T))),
+  );
+}
+
+async function main() {
+  const config = testConfig({ LOG_LEVEL: "warn" });
+  const container = await createContainer(config);
+  const http = createHttpServer(container);
+  const port = await http.listen(0, "127.0.0.1");
+
+  let session: Session | undefined;
+  if (profilePath) {
+    session = new Session();
+    session.connect();
+    await post(session, "Profiler.enable");
+    await post(session, "Profiler.setSamplingInterval", { interval: 250 });
+    const s = session;
+    process.on("SIGUSR2", () => void post(s, "Profiler.start"));
+  }
+
+  let controlUrl: string | undefined;
+  if (process.env.BENCH_CONTROL === "1") {
+    const counters = new Map<string, { count: number; n: number; attachedAt: number; doneAt?: number }>();
+    const control = createServer((req, res) => {
+      const u = new URL(req.url ?? "/", "http://x");
+      const id = u.searchParams.get("id") ?? "";
+      const answer = (status: number, body: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === "POST" && u.pathname === "/attach") {
+        const counter = { count: 0, n: Number(u.searchParams.get("n") ?? 0), attachedAt: performance.now() } as {
+          count: number;
+          n: number;
+          attachedAt: number;
+          doneAt?: number;
+        };
+        counters.set(id, counter);
+        container.subscriptions
+          .attachHandler({
+            ctx: systemCtx("bench"),
+            input: {
+              id,
+              handler: () => {
+                counter.count++;
+                if (counter.count === counter.n) counter.doneAt = performance.now();
+              },
+            },
+          })
+          .then(
+            () => answer(200, { attached: id }),
+            (e) => answer(500, { error: String(e) }),
+          );
+        return;
+      }
+      if (req.method === "GET" && u.pathname === "/count") {
+        const c = counters.get(id);
+        answer(c ? 200 : 404, c ?? { error: "no such counter" });
+        return;
+      }
+      answer(404, { error: "not found" });
+    });
+    await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+    const addr = control.address();
+    controlUrl = `http://127.0.0.1:${typeof addr === "object" && addr ? addr.port : 0}`;
+  }
+
+  emit("READY", {
+    url: `http://127.0.0.1:${port}`,
+    ...(controlUrl ? { controlUrl } : {}),
+    stream: config.STREAM_NAME,
+    // the whole config, so the orchestrator can run the same cleanup if this process dies
+    config,
+  });
+
+  let stopping = false;
+  process.on("SIGTERM", () => {
+    if (stopping) return;
+    stopping = true;
+    void (async () => {
+      if (session && profilePath) {
+        try {
+          const { profile } = await post<{ profile: object }>(session, "Profiler.stop");
+          writeFileSync(profilePath, JSON.stringify(profile));
+        } catch (e) {
+          console.error(`could not write the CPU profile: ${String(e)}`);
+        }
+        session.disconnect();
+      }
+      await http.close(2000);
+      await container.stop();
+      await cleanup(config);
+      process.exit(0);
+    })().catch((e) => {
+      console.error(`product server shutdown failed: ${String(e)}`);
+      process.exit(1);
+    });
+  });
+}
+
+main().catch((e) => {
+  console.error(`product server failed: ${e instanceof Error ? e.stack : String(e)}`);
+  process.exit(1);
+});
