@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import os from "node:os";
+import path from "node:path";
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { WebSocket } from "ws";
@@ -9,6 +10,7 @@ import { cleanup } from "../server/testing/fixtures";
 import { bundle } from "./bundle";
 import { type Child, cpuSeconds, listeningPid, machineBusySeconds, NATS_URL, percentiles, startChild } from "./common";
 import { nowMs, SENT_AT, timedEvent } from "./delivery-common";
+import { analyzeProfile, formatProfile } from "./profile";
 
 /**
  * The delivery benchmark (`npm run bench:delivery`). The product server (bench/product-server.ts)
@@ -23,6 +25,9 @@ import { nowMs, SENT_AT, timedEvent } from "./delivery-common";
  *      subscription (replay target subscription) — against a raw ordered consumer.
  * Every stream created is deleted (the product server's cleanup on SIGTERM, then again here).
  *
+ * `--profile`: the V8 CPU profiler runs in the product server for the whole run (combine with
+ * BENCH_ONLY to profile one section); its summary is printed at the end.
+ *
  * Env: BENCH_WARMUP_SEC (2), BENCH_DURATION_SEC (10), BENCH_REPEAT (2), BENCH_DRAIN_EVENTS (50000),
  * BENCH_ONLY (comma-separated: latency, drain, replay).
  */
@@ -34,6 +39,8 @@ const N = Number(process.env.BENCH_DRAIN_EVENTS ?? 50_000);
 const ONLY = process.env.BENCH_ONLY?.split(",").map((k) => k.trim());
 const selected = (k: string) => ONLY === undefined || ONLY.includes(k);
 const RUN = randomBytes(3).toString("hex");
+const PROFILE = process.argv.includes("--profile");
+const profileFile = path.join(os.tmpdir(), `bench-delivery-${RUN}.cpuprofile`);
 const TENANT = "bench";
 
 interface ProductReady {
@@ -198,8 +205,7 @@ function cpuSince(s: ReturnType<typeof cpuSnapshot>, pubPid?: number, pub0?: num
   return { server, nats, clients, publisher, other };
 }
 type Cpu = ReturnType<typeof cpuSince>;
-const fmtCpu = (c: Cpu) =>
-  `${c.server ?? "?"} · ${c.clients} · ${c.nats ?? "?"} · ${c.publisher ?? "–"} · ${c.other ?? "?"}`;
+const fmtCpu = (c: Cpu) => `${c.server ?? "?"} · ${c.clients} · ${c.nats ?? "?"} · ${c.publisher ?? "–"} · ${c.other ?? "?"}`;
 
 let publisherScript = "";
 let productScript = "";
@@ -227,7 +233,7 @@ interface LatencyRow {
 
 async function latencyCase(transport: "WS" | "SSE", rate: number, clients: number, run: number): Promise<LatencyRow> {
   const p = productInfo as ProductReady;
-  const wsUrl = p.url.replace("http://", "ws://") + "/api/ws";
+  const wsUrl = `${p.url.replace("http://", "ws://")}/api/ws`;
   // the window is known once the publisher says when its warm-up ends; until then nothing counts
   const lat = new Latency(Number.POSITIVE_INFINITY, 0);
   const closers: (() => void)[] = [];
@@ -263,7 +269,13 @@ async function latencyCase(transport: "WS" | "SSE", rate: number, clients: numbe
   }
   await sleep(300);
   const pub = startChild("publisher", publisherScript, [
-    JSON.stringify({ url: p.url, rate, warmupSec: WARMUP_SEC, durationSec: DURATION_SEC, tag: `${RUN}${transport}${run}${clients}` }),
+    JSON.stringify({
+      url: p.url,
+      rate,
+      warmupSec: WARMUP_SEC,
+      durationSec: DURATION_SEC,
+      tag: `${RUN}${transport}${run}${clients}`,
+    }),
   ]);
   await pub.line("READY");
   const { measureFrom } = await pub.line<{ measureFrom: number }>("MEASURE");
@@ -513,8 +525,11 @@ async function main() {
   console.log(`delivery bench ${RUN}: ${started.toISOString()}, ${os.cpus().length} CPUs, load avg ${loadBefore}`);
   productScript = await bundle("product-server.ts");
   publisherScript = await bundle("paced-publish.ts");
-  product = startChild("product-server", productScript, [], { env: { BENCH_CONTROL: "1" } });
+  product = startChild("product-server", productScript, [], {
+    env: { BENCH_CONTROL: "1", ...(PROFILE ? { BENCH_CPU_PROFILE: profileFile } : {}) },
+  });
   productInfo = await product.line<ProductReady>("READY");
+  if (PROFILE) product.proc.kill("SIGUSR2");
   const p = productInfo;
 
   const lat: LatencyRow[] = [];
@@ -580,7 +595,9 @@ async function main() {
   out.push(`Delivery bench ${RUN} — ${started.toISOString()} — load avg at start ${loadBefore} (machine shared)`);
   out.push("");
   if (lat.length > 0) {
-    out.push("| Transport | Load | Run | p50 ms | p99 ms | max ms | POST p50 / p99 ms | samples (expected) | CPU % server · clients · nats · publisher · other | Target p99 | Verdict |");
+    out.push(
+      "| Transport | Load | Run | p50 ms | p99 ms | max ms | POST p50 / p99 ms | samples (expected) | CPU % server · clients · nats · publisher · other | Target p99 | Verdict |",
+    );
     out.push("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|");
     for (const r of lat) {
       const target = r.clients > 1 ? 50 : 20;
@@ -593,7 +610,9 @@ async function main() {
     out.push("");
   }
   if (thr.length > 0) {
-    out.push(`| Section | Consumer | Run | events | seconds | **events/s** | CPU % server · clients · nats · publisher · other | vs raw (same run) | Target | Verdict |`);
+    out.push(
+      `| Section | Consumer | Run | events | seconds | **events/s** | CPU % server · clients · nats · publisher · other | vs raw (same run) | Target | Verdict |`,
+    );
     out.push("|---|---|---:|---:|---:|---:|---|---:|---:|---|");
     for (const r of thr) {
       const raw = thr.find((x) => x.section === r.section && x.run === r.run && x.label.startsWith("raw"));
@@ -605,6 +624,10 @@ async function main() {
     }
   }
   console.log(out.join("\n"));
+  if (PROFILE) {
+    console.log("");
+    console.log(formatProfile(`product server, sections ${ONLY?.join(", ") ?? "all"}`, analyzeProfile(profileFile, 20)));
+  }
 }
 
 process.once("SIGINT", () => {

@@ -40,7 +40,11 @@ function post(count: number): void {
   sent += count;
   const req = request(
     target,
-    { method: "POST", agent, headers: { "content-type": "application/cloudevents-batch+json", "content-length": Buffer.byteLength(body) } },
+    {
+      method: "POST",
+      agent,
+      headers: { "content-type": "application/cloudevents-batch+json", "content-length": Buffer.byteLength(body) },
+    },
     (res) => {
       res.resume();
       res.on("end", () => {
