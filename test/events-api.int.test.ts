@@ -468,3 +468,21 @@ describe("GET /api/events (history)", () => {
     expect((await fetch(`${app.url}/api/events/abc`)).status).toBe(400);
   });
 });
+
+describe("limits on headers and attributes", () => {
+  it("answers 413 for too many headers, 400 for over-long attributes and too many extensions", async () => {
+    const many: Record<string, string> = { "content-type": "application/cloudevents+json" };
+    for (let i = 0; i < 140; i++) many[`x-h${i}`] = "1";
+    const h = await post("/api/events", many, JSON.stringify(ce()));
+    expect(h.status).toBe(413);
+    expect(h.body.error?.details?.[0]?.field).toBe("headers");
+    const long = await postEvent(ce({ subject: "s".repeat(5000) }));
+    expect(long.status).toBe(400);
+    expect(long.body.error?.details?.[0]).toMatchObject({ field: "subject", rule: "must be at most 4096 characters" });
+    const ext: Record<string, string> = {};
+    for (let i = 0; i < 70; i++) ext[`x${i}`] = "v";
+    const tooMany = await postEvent(ce(ext));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error?.details?.some((d) => /at most 64 extension/.test(d.rule))).toBe(true);
+  });
+});

@@ -56,6 +56,15 @@ const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export const MAX_TYPE_LENGTH = 256;
 
+/**
+ * Longest value of any other attribute (and of an extension name). The spec sets no limit; these
+ * keep headers (HTTP and NATS) and indexes sane while leaving room for URIs and ids of any scheme.
+ */
+export const MAX_ATTRIBUTE_LENGTH = 4096;
+export const MAX_EXTENSION_NAME_LENGTH = 64;
+/** Most extension attributes on one event. */
+export const MAX_EXTENSIONS = 64;
+
 /** Rules the bus adds for the extensions it interprets. */
 const KNOWN_EXTENSIONS: Record<string, (v: ExtensionValue) => string | undefined> = {
   tenantid: (v) => (typeof v === "string" && TENANT_ID.test(v) ? undefined : "must be 1-64 characters of A-Z, a-z, 0-9, _ or -"),
@@ -103,12 +112,21 @@ export function createEvent(
       fail(name, "extension attribute names must be lower-case letters a-z and digits 0-9");
       continue;
     }
+    if (name.length > MAX_EXTENSION_NAME_LENGTH) {
+      fail(name, `extension attribute names must be at most ${MAX_EXTENSION_NAME_LENGTH} characters`);
+      continue;
+    }
+    if (Object.keys(extensions).length >= MAX_EXTENSIONS) {
+      fail(name, `an event may have at most ${MAX_EXTENSIONS} extension attributes`);
+      continue;
+    }
     if (name === "data") {
       fail(name, "is reserved and cannot be an extension attribute");
       continue;
     }
     let rule: string | undefined;
-    if (typeof v === "string") rule = checkString(v);
+    if (typeof v === "string")
+      rule = v.length > MAX_ATTRIBUTE_LENGTH ? `must be at most ${MAX_ATTRIBUTE_LENGTH} characters` : checkString(v);
     else if (typeof v === "number") rule = checkInteger(v);
     else if (typeof v !== "boolean") rule = "extension values must be String, Boolean or Integer";
     if (!rule && Object.hasOwn(KNOWN_EXTENSIONS, name)) rule = KNOWN_EXTENSIONS[name]?.(v as ExtensionValue);
@@ -123,6 +141,7 @@ export function createEvent(
 }
 
 function checkCore(name: string, v: string): string | undefined {
+  if (name !== "type" && v.length > MAX_ATTRIBUTE_LENGTH) return `must be at most ${MAX_ATTRIBUTE_LENGTH} characters`;
   switch (name) {
     case "source":
       return v.length === 0 ? undefined : checkUriReference(v); // emptiness is reported with the required ones

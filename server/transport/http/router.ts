@@ -81,6 +81,15 @@ export function createRouter(routes: readonly Route[], owns: (path: string) => b
     const query = new URLSearchParams(q < 0 ? "" : url.slice(q + 1));
     const logError = (e: unknown) => c.log.error({ err: e, method: req.method, path }, "request failed");
     try {
+      if (req.rawHeaders.length / 2 > MAX_HEADERS) {
+        throw new AppError(
+          "PAYLOAD_TOO_LARGE",
+          `The request has ${req.rawHeaders.length / 2} headers; at most ${MAX_HEADERS} are allowed`,
+          {
+            details: [{ field: "headers", rule: `must be at most ${MAX_HEADERS}` }],
+          },
+        );
+      }
       const m = match(req.method ?? "GET", path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path);
       if (!m.route) {
         if (m.allowed.length > 0) {
@@ -105,6 +114,9 @@ export function createRouter(routes: readonly Route[], owns: (path: string) => b
 }
 
 export const SESSION_COOKIE = "anumate_session";
+
+/** Most headers one request may carry (a binary-mode event needs one per attribute). */
+export const MAX_HEADERS = 128;
 
 /** The session cookie's value, if the request carries one. */
 export function sessionCookie(req: IncomingMessage): string | undefined {
