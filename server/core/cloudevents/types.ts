@@ -7,7 +7,11 @@
 /** Control characters, noncharacters and unpaired surrogates are not allowed in a String (CORE-7). */
 const DISALLOWED_CHARS = /[\p{Cc}\p{Noncharacter_Code_Point}\p{Cs}]/u;
 
+/** Printable ASCII: the usual attribute value, checked with a much cheaper pattern first. */
+const PRINTABLE_ASCII = /^[\x20-\x7E]*$/;
+
 export function checkString(v: string): string | undefined {
+  if (PRINTABLE_ASCII.test(v)) return undefined;
   return DISALLOWED_CHARS.test(v) ? "must not contain control characters, noncharacters or unpaired surrogates" : undefined;
 }
 
