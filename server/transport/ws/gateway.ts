@@ -107,8 +107,19 @@ export function attachWebSocket(
       }, 50);
       stall.unref();
     };
+    // Frames of one event-loop turn leave in one socket write (the socket is corked until the turn ends).
+    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    let corked = false;
     const send = (f: ServerFrame): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
+      if (socket && !corked) {
+        corked = true;
+        socket.cork();
+        setImmediate(() => {
+          corked = false;
+          socket.uncork();
+        });
+      }
       ws.send(JSON.stringify(f));
       if (full()) watchStall();
     };
