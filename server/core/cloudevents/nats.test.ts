@@ -103,10 +103,23 @@ describe("encoding (NATS-7, NATS-8, NATS-9)", () => {
     expect(new TextDecoder().decode(encodeNats(event({ ...EVENT }, { kind: "json", value: { a: 1 } })).payload)).toBe('{"a":1}');
   });
 
-  it("DATA-1/NATS-9: no data is an empty payload and no data-kind header", () => {
+  it("DATA-1/NATS-9: no data is an empty payload, marked as such (data kind none), and decodes to no data", () => {
     const m = encodeNats(event({ ...EVENT }));
     expect(m.payload).toHaveLength(0);
-    expect(header(m, DATA_KIND_HEADER)).toBeUndefined();
+    expect(header(m, DATA_KIND_HEADER)).toBe("none");
+  });
+
+  it("reads messages the bus did not mark in full: an invalid attribute is refused", () => {
+    const h = new Map<string, string>([
+      ["ce-specversion", "1.0"],
+      ["ce-id", "x"],
+      ["ce-source", "/s"],
+      ["ce-type", "t"],
+      ["ce-time", "2026-02-30T00:00:00Z"],
+    ]);
+    const reader = { keys: () => h.keys(), get: (k: string) => h.get(k) ?? "" };
+    const r = decodeNats(reader, new Uint8Array());
+    expect(r.ok).toBe(false);
   });
 
   it("JSON-15/DCT-2: JSON data without datacontenttype gets an explicit ce-datacontenttype: application/json", () => {

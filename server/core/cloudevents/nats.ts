@@ -1,7 +1,7 @@
 import type { ErrorDetail } from "../../../lib/errors";
 import { jsonDepthExceeds, MAX_EVENT_JSON_DEPTH } from "../../../lib/json-depth";
 import { dataBytes, dataFromBody, decodeUtf8 } from "./data";
-import { type CloudEvent, createEvent, type EventData } from "./event";
+import { type CloudEvent, createEvent, type EventData, type ExtensionValue, isCoreAttribute } from "./event";
 import { decodeHeaderValue, percentEncode } from "./headers";
 import { attributeEntries } from "./http";
 import { fromJson } from "./json";
@@ -35,7 +35,10 @@ export function encodeNats(event: CloudEvent): NatsMessage {
     else if (typeof v === "boolean") types.push(`${k}=b`);
   }
   if (types.length > 0) headers.push([EXT_TYPES_HEADER, types.join(",")]);
-  if (event.data === undefined) return { headers, payload: EMPTY };
+  if (event.data === undefined) {
+    headers.push([DATA_KIND_HEADER, "none"]);
+    return { headers, payload: EMPTY };
+  }
   if (event.data.kind === "json" && event.datacontenttype === undefined) {
     headers.push(["ce-datacontenttype", "application/json"]); // JSON-15: make the implied type explicit
   }
@@ -77,7 +80,8 @@ export function decodeNats(
   if (extTypes) applyExtensionTypes(attributes, extTypes);
   const ct = typeof attributes.datacontenttype === "string" ? attributes.datacontenttype : undefined;
   let data: EventData | undefined;
-  if (kind === "text") data = { kind: "text", value: decodeUtf8(payload) ?? "" };
+  if (kind === "none") data = undefined;
+  else if (kind === "text") data = { kind: "text", value: decodeUtf8(payload) ?? "" };
   else if (kind === "binary") data = { kind: "binary", value: payload };
   else if (payload.length > 0) {
     // written by the bus as json, or published by a service: JSON types must parse (JSON-15)
@@ -86,7 +90,31 @@ export function decodeNats(
     else if (kind === undefined && ct === undefined) data = { kind: "binary", value: payload };
     else return { ok: false, problems: [{ field: "data", rule: r.rule }] };
   }
+  // Written by the bus (it marks its messages with Anumate-Data): validated when it was published,
+  // so it is not validated again on every read and delivery. Anything else is checked in full.
+  if (
+    kind !== undefined &&
+    typeof attributes.id === "string" &&
+    typeof attributes.source === "string" &&
+    typeof attributes.type === "string" &&
+    attributes.specversion === "1.0"
+  ) {
+    return { ok: true, event: storedEvent(attributes, data) };
+  }
   return createEvent({ attributes, data });
+}
+
+/** A CloudEvent from attributes the bus validated before storing them (see `decodeNats`). */
+function storedEvent(attributes: Record<string, unknown>, data: EventData | undefined): CloudEvent {
+  const out: Record<string, unknown> = {};
+  const extensions: Record<string, ExtensionValue> = {};
+  for (const name in attributes) {
+    if (isCoreAttribute(name)) out[name] = attributes[name];
+    else extensions[name] = attributes[name] as ExtensionValue;
+  }
+  out.extensions = Object.freeze(extensions);
+  if (data !== undefined) out.data = Object.freeze(data);
+  return Object.freeze(out) as unknown as CloudEvent;
 }
 
 function applyExtensionTypes(attributes: Record<string, unknown>, spec: string): void {
