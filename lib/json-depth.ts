@@ -34,3 +34,19 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   }
   return false;
 }
+
+/**
+ * Whether a parsed JSON value nests arrays / objects more than `max` deep (the value itself at
+ * level 1). Iterative and stops at the limit: cheaper than scanning the text of a large body.
+ */
+export function valueDepthExceeds(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > max) return true;
+    if (Array.isArray(v)) for (const x of v) stack.push([x, depth + 1]);
+    else for (const k in v as Record<string, unknown>) stack.push([(v as Record<string, unknown>)[k], depth + 1]);
+  }
+  return false;
+}
