@@ -28,7 +28,11 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: process.cwd(), hostname: config.API_HOST, port: config.API_PORT });
   await app.prepare();
   const handle = app.getRequestHandler();
-  const http = createHttpServer(container, (req, res) => handle(req, res));
+  const upgrade = dev ? app.getUpgradeHandler() : undefined;
+  const http = createHttpServer(container, (req, res) => handle(req, res), {
+    // Next's hot-reload socket in development; in production only /api/ws upgrades
+    ...(upgrade ? { upgrade: (req, socket, head) => void upgrade(req, socket, head) } : {}),
+  });
   const port = await http.listen(config.API_PORT, config.API_HOST);
   log.info(
     { url: `http://${config.API_HOST === "0.0.0.0" ? "localhost" : config.API_HOST}:${port}` },

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { AppError } from "../../../lib/errors";
 import type { Container } from "../../container";
 import { attachWebSocket, type WsOptions } from "../ws/gateway";
@@ -29,7 +30,15 @@ export interface HttpServer {
  * The HTTP server: the API is served here directly (ahead of Next's router, so the hot routes and
  * the streaming routes pay nothing for it); every other path goes to `fallback` (Next).
  */
-export function createHttpServer(c: Container, fallback?: FallbackHandler, opts: { ws?: WsOptions } = {}): HttpServer {
+export function createHttpServer(
+  c: Container,
+  fallback?: FallbackHandler,
+  opts: {
+    ws?: WsOptions;
+    /** Upgrades other than /api/ws (Next's hot reload in development). */
+    upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  } = {},
+): HttpServer {
   const api = createRouter(routes, isApiPath);
   const routeOf = routeLabeler(routes, isApiPath);
   const recordRequest = c.observability.prometheus.http;
@@ -53,7 +62,7 @@ export function createHttpServer(c: Container, fallback?: FallbackHandler, opts:
   // an `Expect` other than 100-continue: serve the request as usual (RFC 9110 lets a server ignore
   // it) instead of Node's bare 417 without the JSON error shape or security headers
   server.on("checkExpectation", (req, res) => server.emit("request", req, res));
-  const ws = attachWebSocket(server, c, opts.ws);
+  const ws = attachWebSocket(server, c, opts.ws, opts.upgrade);
   c.observability.prometheus.setWebSocketClients(ws.clients);
   let closed: Promise<void> | undefined;
   return {
