@@ -424,16 +424,19 @@ describe("slow clients", () => {
     }
     // flow control holds the server's buffer near the limit (the frame that crosses it, then the overflow frame) …
     await until(() => app.wsBufferedHighWater() > MAX_BUFFERED, 10_000, "the server's buffer for the slow client to fill");
-    await new Promise((r) => setTimeout(r, 2000)); // … for longer than stallMs
+    // … and a client that stays stalled past stallMs is given up: overflow frame, close, then the connection is cut
+    await until(() => app.http.wsClients() === 0, 20_000, "the stalled client to be disconnected");
     expect(app.wsBufferedHighWater()).toBeLessThan(MAX_BUFFERED + 2 * 70 * 1024);
 
-    // the client reads again: what was queued for it, then the overflow frame with the count, then the close
+    // the client reads again: what reached its socket, then the end of the connection. The overflow
+    // frame and the close frame (1008) reach it only if they got out before the cut (1006).
     slow.resumeReading();
     const closed = await slow.closed;
-    expect(closed.code).toBe(1008);
-    const overflow = slow.log.find((f) => f.type === "overflow") as { pending: number } | undefined;
-    expect(overflow?.pending).toBeGreaterThan(0);
-    await until(() => app.http.wsClients() === 0, 10_000, "the slow client to be disconnected");
+    expect([1006, 1008]).toContain(closed.code);
+    if (closed.code === 1008) {
+      const overflow = slow.log.find((f) => f.type === "overflow") as { pending: number } | undefined;
+      expect(overflow?.pending).toBeGreaterThan(0);
+    }
     const slowGot = new Set(slow.log.filter((f) => f.type === "event").map((f) => (f as EventFrame).seq));
     expect(slowGot.size).toBeLessThan(seqs.length);
 
