@@ -5,8 +5,9 @@
  */
 
 /** The same rule as the bus's `tenantid` extension (docs/api.md). */
-export const TENANT_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const TENANT_RULE = "must be 1-64 characters of A-Z, a-z, 0-9, _ or -";
+export { TENANT_ID as TENANT_PATTERN, TENANT_RULE } from "./contracts/ids";
+
+import { TENANT_ID as TENANT_PATTERN, TENANT_RULE } from "./contracts/ids";
 
 export const TENANT_PARAM = "tenant";
 export const TENANT_STORAGE_KEY = "anumate.tenant";

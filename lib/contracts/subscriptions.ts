@@ -6,7 +6,10 @@ import { z } from "zod";
  */
 
 export const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-export const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
+export { TENANT_ID as TENANT } from "./ids";
+
+import { TENANT_ID as TENANT } from "./ids";
+
 const ATTR = /^[a-z0-9]{1,64}$/;
 
 /** Limits on filter complexity: nesting depth and total conditions. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TENANT_ID, TENANT_RULE } from "./ids";
 import { attributeFilterSchema } from "./subscriptions";
 
 /**
@@ -16,10 +17,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
       /** … or an ad-hoc filter: a temporary subscription that ends with the connection. */
       filter: z
         .object({
-          tenant: z
-            .string()
-            .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -")
-            .optional(),
+          tenant: z.string().regex(TENANT_ID, TENANT_RULE).optional(),
           types: z.array(z.string().min(1).max(256)).max(20).optional(),
           filters: z.array(attributeFilterSchema).max(50).optional(),
           startAt: z.enum(["new", "all"]).optional(),

@@ -1,3 +1,4 @@
+import { TENANT_ID, TRACEPARENT } from "../../../lib/contracts/ids";
 import type { ErrorDetail } from "../../../lib/errors";
 import { ATTRIBUTE_NAME, checkInteger, checkMediaType, checkString, checkTimestamp, checkUri, checkUriReference } from "./types";
 
@@ -46,9 +47,7 @@ export interface RawEvent {
   data?: EventData;
 }
 
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** Limits on what the bus itself relies on: tenant ids become NATS subject tokens. */
-const TENANT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 /**
  * The type becomes the rest of the NATS subject: escaped (up to 9 characters per UTF-16 unit) it
  * must stay under the server's control-line limit (4 KiB by default), or NATS closes the connection.

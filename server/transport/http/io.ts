@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ZodError } from "zod";
+import { TRACEPARENT } from "../../../lib/contracts/ids";
 import { AppError, type ErrorDetail, HTTP_STATUS, isAppError } from "../../../lib/errors";
 import type { Ctx } from "../../core/context";
 
@@ -85,8 +86,6 @@ export function zodDetails(err: ZodError, prefix = ""): ErrorDetail[] {
 export function validation(err: ZodError, message: string, prefix = ""): AppError {
   return new AppError("VALIDATION", message, { details: zodDetails(err, prefix), cause: err });
 }
-
-const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** The W3C trace context of a request, when its `traceparent` header is valid. */
 export function traceOf(req: IncomingMessage): Ctx["trace"] {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { tenantIdSchema } from "../../../lib/contracts/ids";
 import { AppError } from "../../../lib/errors";
 import { jsonDepthExceeds, MAX_BODY_JSON_DEPTH, MAX_EVENT_JSON_DEPTH } from "../../../lib/json-depth";
 import { typePatternRule } from "../../core/bus/subjects";
@@ -8,7 +9,7 @@ import type { RouteRequest } from "./router";
 
 /** Shared parameter schemas and parsers of the route handlers. */
 
-export const tenant = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -");
+export const tenant = tenantIdSchema;
 export const timestamp = z.string().refine((v) => checkTimestamp(v) === undefined, "must be an RFC 3339 timestamp");
 export const seq = z.coerce
   .number()

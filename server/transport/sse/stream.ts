@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { z } from "zod";
+import { tenantIdSchema } from "../../../lib/contracts/ids";
 import { validationError } from "../../../lib/errors";
 import { typePatternRule } from "../../core/bus/subjects";
 import { checkTimestamp } from "../../core/cloudevents/types";
@@ -22,7 +23,7 @@ export interface SseOptions {
   stallMs?: number;
 }
 
-const tenant = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -");
+const tenant = tenantIdSchema;
 const typePattern = z.string().superRefine((v, ctx) => {
   const rule = typePatternRule(v);
   if (rule) ctx.addIssue({ code: "custom", message: rule });
