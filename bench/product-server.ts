@@ -30,6 +30,23 @@ async function main() {
   const http = createHttpServer(container);
   const port = await http.listen(0, "127.0.0.1");
 
+  if (process.env.BENCH_LOOP_DIAG === "1") {
+    const { monitorEventLoopDelay, PerformanceObserver } = await import("node:perf_hooks");
+    const h = monitorEventLoopDelay({ resolution: 5 });
+    h.enable();
+    let gcs: number[] = [];
+    new PerformanceObserver((l) => {
+      for (const e of l.getEntries()) gcs.push(Math.round(e.duration));
+    }).observe({ entryTypes: ["gc"] });
+    setInterval(() => {
+      const big = gcs.filter((d) => d >= 10);
+      console.error(
+        `loop p99 ${(h.percentile(99) / 1e6).toFixed(1)} max ${(h.max / 1e6).toFixed(1)} ms; gc ${gcs.length} total ${gcs.reduce((a, b) => a + b, 0)} ms, >=10ms: ${big.join(",")}`,
+      );
+      h.reset();
+      gcs = [];
+    }, 2000).unref();
+  }
   let session: Session | undefined;
   if (profilePath) {
     session = new Session();

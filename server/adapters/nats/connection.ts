@@ -8,6 +8,7 @@ import {
   nkeyAuthenticator,
 } from "@nats-io/transport-node";
 import type { Config } from "../../config";
+import "./answered-requests";
 
 function readCreds(file: string): Uint8Array {
   try {

@@ -12,7 +12,8 @@ import { AppError } from "../../../lib/errors";
 import { subjectFilter } from "../../core/bus/subjects";
 import { decodeNats } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
-import { decodeStored, headerReader } from "./event-store";
+import { decodeStored } from "./event-store";
+import { messageHeaders } from "./message-headers";
 
 const MS = 1_000_000;
 
@@ -229,8 +230,8 @@ export const RD = {
 
 function toRedelivery(m: JsMsg): Delivery | UndecodableDelivery {
   const attempt = m.info.deliveryCount;
-  const h = m.headers;
-  const decoded = decodeNats(headerReader(h), m.data);
+  const h = messageHeaders(m);
+  const decoded = decodeNats(h, m.data);
   if (!decoded.ok) {
     return undecodable(m, attempt, decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; "));
   }
@@ -269,7 +270,7 @@ function undecodable(m: JsMsg, attempt: number, problems: string): UndecodableDe
 
 function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDelivery {
   const attempt = m.info.deliveryCount;
-  const r = decodeStored(o, m.seq, m.subject, m.time, m.headers, m.data);
+  const r = decodeStored(o, m.seq, m.subject, m.time, messageHeaders(m), m.data);
   if (!r.ok) return undecodable(m, attempt, r.problems);
   const s = r.stored;
   return {

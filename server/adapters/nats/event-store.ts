@@ -1,5 +1,5 @@
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { type MsgHdrs, headers as natsHeaders } from "@nats-io/transport-node";
+import { headers as natsHeaders } from "@nats-io/transport-node";
 import { AppError } from "../../../lib/errors";
 import type {
   AppendItem,
@@ -13,6 +13,7 @@ import type {
 import { parseEventSubject } from "../../core/bus/subjects";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { decodeNats, encodeNats, type HeaderReader } from "../../core/cloudevents/nats";
+import { headerReader } from "./message-headers";
 import { readRange } from "./range-reader";
 import { streamFigures } from "./streams";
 
@@ -29,15 +30,6 @@ export interface NatsEventStoreOptions {
   log: (msg: string, extra?: object) => void;
 }
 
-/** Headers as the binding reads them: names as stored, case-insensitive lookup for Content-Type. */
-export function headerReader(h: MsgHdrs | undefined): HeaderReader | undefined {
-  if (!h) return undefined;
-  return {
-    keys: () => h.keys(),
-    get: (name) => h.get(name) || (name.toLowerCase() === "content-type" ? h.get("Content-Type") : ""),
-  };
-}
-
 type DecodeContext = { subjectPrefix: string; defaultTenant: string; log: (msg: string, extra?: object) => void };
 
 /** A stored message as an event with its position (tenant from the subject), or the problems that make it no CloudEvent. */
@@ -46,10 +38,10 @@ export function decodeStored(
   seq: number,
   subject: string,
   time: Date,
-  h: MsgHdrs | undefined,
+  h: HeaderReader | undefined,
   data: Uint8Array,
 ): { ok: true; stored: StoredEvent } | { ok: false; problems: string } {
-  const decoded = decodeNats(headerReader(h), data);
+  const decoded = decodeNats(h, data);
   if (!decoded.ok) return { ok: false, problems: decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; ") };
   const parsed = parseEventSubject(o.subjectPrefix, subject);
   return {
@@ -64,7 +56,7 @@ export function toStored(
   seq: number,
   subject: string,
   time: Date,
-  h: MsgHdrs | undefined,
+  h: HeaderReader | undefined,
   data: Uint8Array,
 ): StoredEvent | undefined {
   const r = decodeStored(o, seq, subject, time, h, data);
@@ -154,7 +146,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
   async function get(seq: number): Promise<StoredEvent | undefined> {
     try {
       const m = await o.jsm.streams.getMessage(o.stream, { seq });
-      return m ? toStored(o, m.seq, m.subject, m.time, m.header, m.data) : undefined;
+      return m ? toStored(o, m.seq, m.subject, m.time, headerReader(m.header), m.data) : undefined;
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === 10037) return undefined;
       throw unavailable(e, "Could not read from NATS JetStream");

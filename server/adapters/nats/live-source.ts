@@ -11,6 +11,7 @@ import { AppError } from "../../../lib/errors";
 import type { StoredEvent } from "../../core/bus/ports";
 import type { LiveSource, LiveSourceOptions, LiveStart, LiveSubscription } from "../../core/stream/ports";
 import { toStored } from "./event-store";
+import { messageHeaders } from "./message-headers";
 
 export interface NatsLiveSourceOptions {
   js: JetStreamClient;
@@ -112,7 +113,7 @@ export function createNatsLiveSource(o: NatsLiveSourceOptions): LiveSource {
           // messages read ahead before a stop are still queued in the library: drop them
           if (stopped) return;
           lastPending = m.info.pending;
-          const e = toStored(decodeCtx, m.seq, m.subject, m.time, m.headers, m.data);
+          const e = toStored(decodeCtx, m.seq, m.subject, m.time, messageHeaders(m), m.data);
           if (e) yield e;
         }
       } finally {

@@ -1,5 +1,7 @@
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { createInbox, type MsgHdrs, type NatsConnection, nuid } from "@nats-io/transport-node";
+import { createInbox, type NatsConnection, nuid } from "@nats-io/transport-node";
+import type { HeaderReader } from "../../core/cloudevents/nats";
+import { messageHeaders } from "./message-headers";
 
 export interface RangeQuery {
   stream: string;
@@ -22,7 +24,7 @@ export interface RangeMessage {
   seq: number;
   subject: string;
   time: Date;
-  headers: MsgHdrs | undefined;
+  headers: HeaderReader | undefined;
   data: Uint8Array;
 }
 
@@ -103,7 +105,14 @@ async function* pullNow(
       clearTimeout(timer); // answering: the batch is bounded, so is the rest
       const info = parseAckReply(m.reply);
       if (!info) continue;
-      yield { seq: info.seq, subject: m.subject, time: info.time, headers: m.headers, data: m.data, pending: info.pending };
+      yield {
+        seq: info.seq,
+        subject: m.subject,
+        time: info.time,
+        headers: messageHeaders(m),
+        data: m.data,
+        pending: info.pending,
+      };
       if (++n >= batch) return;
     }
     if (timedOut) throw new Error(`no answer to a pull from ${stream} within ${PULL_TIMEOUT_MS} ms`);

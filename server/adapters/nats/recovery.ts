@@ -15,7 +15,6 @@ import type {
 } from "../../core/recovery/ports";
 import { RD, redeliverySubject } from "./consumers";
 import { DLQ_RECORD_HEADER } from "./dead-letters";
-import { headerReader } from "./event-store";
 import { isKvKey } from "./kv-keys";
 import { type RangeMessage, readRange } from "./range-reader";
 
@@ -25,7 +24,7 @@ const dec = new TextDecoder();
 function toEntry(m: RangeMessage, log: (msg: string, extra?: object) => void): DeadLetterEntry | undefined {
   const raw = m.headers?.get(DLQ_RECORD_HEADER);
   if (!raw) return undefined;
-  const decoded = decodeNats(headerReader(m.headers), m.data);
+  const decoded = decodeNats(m.headers, m.data);
   if (!decoded.ok) {
     log("dead letter is not a valid CloudEvent (poison): shown without its event", { seq: m.seq });
     return undefined;

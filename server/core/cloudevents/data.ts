@@ -31,6 +31,24 @@ export function dataBytes(data: EventData): Uint8Array {
 }
 
 /**
+ * JSON data the bus validated when it stored it: kept as its text, parsed only when `value` is read
+ * (deliveries to WebSocket, SSE and HTTP push send the text or bytes as they are).
+ */
+export function storedJsonData(bytes: Uint8Array): EventData {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  let parsed: { v: unknown } | undefined;
+  return Object.freeze({
+    kind: "json" as const,
+    bytes,
+    text,
+    get value(): unknown {
+      parsed ??= { v: JSON.parse(text) };
+      return parsed.v;
+    },
+  });
+}
+
+/**
  * Interprets a binary-mode body under a content type: JSON types are parsed (and must parse),
  * everything else stays bytes. Returns `undefined` data for an empty body.
  */

@@ -12,7 +12,13 @@ export type ExtensionValue = string | number | boolean;
  * - `binary`: bytes (a binary-mode body or `data_base64`), kept byte for byte.
  */
 export type EventData =
-  | { readonly kind: "json"; readonly value: unknown; readonly bytes?: Uint8Array }
+  | {
+      readonly kind: "json";
+      readonly value: unknown;
+      readonly bytes?: Uint8Array;
+      /** The JSON text of `value`, when it is known to be valid JSON (data the bus stored itself). */
+      readonly text?: string;
+    }
   | { readonly kind: "text"; readonly value: string }
   | { readonly kind: "binary"; readonly value: Uint8Array };
 

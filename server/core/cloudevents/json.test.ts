@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { dataBytes, dataFromBody, decodeUtf8, encodeUtf8, renderData } from "./data";
+import { dataBytes, dataFromBody, decodeUtf8, encodeUtf8, renderData, storedJsonData } from "./data";
 import { type CloudEvent, createEvent } from "./event";
-import { fromJson, toJson } from "./json";
+import { fromJson, toJson, toJsonText } from "./json";
 
 /** Small seeded PRNG (mulberry32) so property tests are reproducible. */
 function prng(seed: number): () => number {
@@ -329,5 +329,28 @@ describe("round trips (property style)", () => {
       }
       expect(wire(ev)).toEqual(ev);
     }
+  });
+});
+
+describe("toJsonText (the JSON format as one line of text)", () => {
+  it("equals JSON.stringify(toJson(e)) for random events with parsed data", () => {
+    const rnd = prng(77);
+    for (let n = 0; n < 200; n++) {
+      const e = decode({ ...BASE, subject: `s${n}`, xn: n, data: randomJson(rnd) });
+      expect(toJsonText(e)).toBe(JSON.stringify(toJson(e)));
+    }
+  });
+
+  it("writes stored JSON data as its text, with line breaks (JSON whitespace) as spaces", () => {
+    const text = '{\r\n  "a": [1, 2],\n  "s": "line\\nbreak"\n}';
+    const stored = createEvent({
+      attributes: { ...BASE, datacontenttype: "application/json" },
+      data: storedJsonData(encodeUtf8(text)),
+    });
+    if (!stored.ok) throw new Error("invalid");
+    const out = toJsonText(stored.event);
+    expect(out).not.toMatch(/[\r\n]/);
+    expect(JSON.parse(out)).toEqual({ ...BASE, datacontenttype: "application/json", data: { a: [1, 2], s: "line\nbreak" } });
+    expect(out).toContain('"data":{    "a": [1, 2],   "s": "line\\nbreak" }');
   });
 });

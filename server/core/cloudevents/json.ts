@@ -51,8 +51,25 @@ export function fromJson(value: unknown, index?: number): Result {
   return createEvent({ attributes, data }, index);
 }
 
+/**
+ * The event in the JSON format as text, on one line (SSE `data:` lines cannot hold a line break).
+ * JSON data whose text is known (stored by the bus) is written as that text, not parsed and
+ * serialized again; a line break in valid JSON text is whitespace, so it becomes a space.
+ */
+export function toJsonText(event: CloudEvent): string {
+  const d = event.data;
+  if (d?.kind !== "json" || d.text === undefined) return JSON.stringify(toJson(event));
+  const head = JSON.stringify(attributesJson(event)); // at least the four required members
+  const text = d.text.includes("\n") || d.text.includes("\r") ? d.text.replace(/[\r\n]/g, " ") : d.text;
+  return `${head.slice(0, -1)},"data":${text}}`;
+}
+
 /** Renders the event in the JSON format: attributes as members, extensions at top level, then data. */
 export function toJson(event: CloudEvent): JsonCloudEvent {
+  return Object.assign(attributesJson(event), renderData(event)) as JsonCloudEvent;
+}
+
+function attributesJson(event: CloudEvent): Record<string, unknown> {
   const out: Record<string, unknown> = {
     specversion: event.specversion,
     id: event.id,
@@ -64,5 +81,5 @@ export function toJson(event: CloudEvent): JsonCloudEvent {
     if (v !== undefined) out[name] = v;
   }
   for (const [k, v] of Object.entries(event.extensions)) out[k] = v;
-  return Object.assign(out, renderData(event)) as JsonCloudEvent;
+  return out;
 }

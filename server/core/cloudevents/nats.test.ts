@@ -169,7 +169,15 @@ describe("round trips through the stored form", () => {
       kind: "json",
       value: null,
       bytes: encodeUtf8("null"),
+      text: "null",
     });
+  });
+
+  it("stored JSON data is kept as its text and parsed only when its value is read", () => {
+    const back = roundTrip(event({ ...EVENT }, { kind: "json", value: { a: [1, "x"] } }));
+    expect(back.data).toMatchObject({ kind: "json", text: '{"a":[1,"x"]}' });
+    expect(back.data?.value).toEqual({ a: [1, "x"] });
+    expect(back.data?.value).toBe(back.data?.value); // parsed once
   });
 
   it("JSON-13: a JSON string stays a string (quotes kept)", () => {

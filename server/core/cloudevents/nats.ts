@@ -1,6 +1,6 @@
 import type { ErrorDetail } from "../../../lib/errors";
 import { jsonDepthExceeds, MAX_EVENT_JSON_DEPTH } from "../../../lib/json-depth";
-import { dataBytes, dataFromBody, decodeUtf8 } from "./data";
+import { dataBytes, dataFromBody, decodeUtf8, storedJsonData } from "./data";
 import { type CloudEvent, createEvent, type EventData, type ExtensionValue, isCoreAttribute } from "./event";
 import { decodeHeaderValue, percentEncode } from "./headers";
 import { attributeEntries } from "./http";
@@ -79,8 +79,17 @@ export function decodeNats(
   if (!anyCe) return decodeStructured(payload); // no ce- headers: structured (1.0.2); with any, binary (NATS-6)
   if (extTypes) applyExtensionTypes(attributes, extTypes);
   const ct = typeof attributes.datacontenttype === "string" ? attributes.datacontenttype : undefined;
+  // Written by the bus (it marks its messages with Anumate-Data): validated when it was published,
+  // so it is not validated again on every read and delivery. Anything else is checked in full.
+  const trusted =
+    kind !== undefined &&
+    typeof attributes.id === "string" &&
+    typeof attributes.source === "string" &&
+    typeof attributes.type === "string" &&
+    attributes.specversion === "1.0";
   let data: EventData | undefined;
   if (kind === "none") data = undefined;
+  else if (trusted && kind === "json" && payload.length > 0) data = storedJsonData(payload);
   else if (kind === "text") data = { kind: "text", value: decodeUtf8(payload) ?? "" };
   else if (kind === "binary") data = { kind: "binary", value: payload };
   else if (payload.length > 0) {
@@ -90,17 +99,7 @@ export function decodeNats(
     else if (kind === undefined && ct === undefined) data = { kind: "binary", value: payload };
     else return { ok: false, problems: [{ field: "data", rule: r.rule }] };
   }
-  // Written by the bus (it marks its messages with Anumate-Data): validated when it was published,
-  // so it is not validated again on every read and delivery. Anything else is checked in full.
-  if (
-    kind !== undefined &&
-    typeof attributes.id === "string" &&
-    typeof attributes.source === "string" &&
-    typeof attributes.type === "string" &&
-    attributes.specversion === "1.0"
-  ) {
-    return { ok: true, event: storedEvent(attributes, data) };
-  }
+  if (trusted) return { ok: true, event: storedEvent(attributes, data) };
   return createEvent({ attributes, data });
 }
 

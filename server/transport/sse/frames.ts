@@ -1,6 +1,6 @@
 import { type OverflowData, STREAM_EVENTS } from "../../../lib/contracts/stream";
 import type { StoredEvent } from "../../core/bus/ports";
-import { toJson } from "../../core/cloudevents/json";
+import { toJsonText } from "../../core/cloudevents/json";
 
 /**
  * Server-Sent Events frames (HTML Living Standard, "Server-sent events"). Every frame ends with a
@@ -10,7 +10,7 @@ import { toJson } from "../../core/cloudevents/json";
 
 /** One stored event: `id` is its stream sequence (what `Last-Event-ID` sends back), data the JSON format. */
 export function eventFrame(e: StoredEvent): string {
-  return `id: ${e.seq}\nevent: ${STREAM_EVENTS.cloudevent}\ndata: ${JSON.stringify(toJson(e.event))}\n\n`;
+  return `id: ${e.seq}\nevent: ${STREAM_EVENTS.cloudevent}\ndata: ${toJsonText(e.event)}\n\n`;
 }
 
 /**

@@ -6,7 +6,7 @@ import { clientFrameSchema, type ServerFrame } from "../../../lib/contracts/ws";
 import { AppError, HTTP_STATUS, isAppError } from "../../../lib/errors";
 import { jsonDepthExceeds, MAX_BODY_JSON_DEPTH } from "../../../lib/json-depth";
 import type { Container } from "../../container";
-import { toJson } from "../../core/cloudevents/json";
+import { toJsonText } from "../../core/cloudevents/json";
 import type { Ctx } from "../../core/context";
 import type { Member } from "../../core/delivery/members";
 import type { Delivery, DeliveryOutcome } from "../../core/delivery/ports";
@@ -110,7 +110,8 @@ export function attachWebSocket(
     // Frames of one event-loop turn leave in one socket write (the socket is corked until the turn ends).
     const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     let corked = false;
-    const send = (f: ServerFrame): void => {
+    /** A frame as an object, or as its JSON text when that is already made. */
+    const send = (f: ServerFrame | string): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
       if (socket && !corked) {
         corked = true;
@@ -120,7 +121,7 @@ export function attachWebSocket(
           socket.uncork();
         });
       }
-      ws.send(JSON.stringify(f));
+      ws.send(typeof f === "string" ? f : JSON.stringify(f));
       if (full()) watchStall();
     };
     const fail = (e: unknown) => {
@@ -154,16 +155,7 @@ export function attachWebSocket(
                 c.subscriptions.pool(subscription)?.notify();
               },
             });
-            send({
-              type: "event",
-              subscription,
-              deliveryId: d.deliveryId,
-              attempt: d.attempt,
-              seq: d.seq,
-              tenant: d.tenant,
-              ...(d.replayId ? { replayId: d.replayId } : {}),
-              event: toJson(d.event),
-            });
+            send(eventFrameText(subscription, d));
           });
         },
       };
@@ -326,4 +318,21 @@ function unknownDelivery(id: string): AppError {
   return new AppError("NOT_FOUND", `No delivery ${id} is waiting for an answer on this connection`, {
     details: [{ field: "deliveryId", rule: "must be a delivery sent on this connection and not yet answered" }],
   });
+}
+
+/**
+ * An `event` frame as JSON text: the event's JSON (its stored data text as it is, see `toJsonText`)
+ * placed in the frame without being parsed and serialized again.
+ */
+export function eventFrameText(subscription: string, d: Delivery): string {
+  const head: Omit<Extract<ServerFrame, { type: "event" }>, "event"> = {
+    type: "event",
+    subscription,
+    deliveryId: d.deliveryId,
+    attempt: d.attempt,
+    seq: d.seq,
+    tenant: d.tenant,
+    ...(d.replayId ? { replayId: d.replayId } : {}),
+  };
+  return `${JSON.stringify(head).slice(0, -1)},"event":${toJsonText(d.event)}}`;
 }

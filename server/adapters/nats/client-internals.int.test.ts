@@ -1,0 +1,64 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { MsgHdrsImpl, RequestOne } from "@nats-io/nats-core/internal";
+import { connect, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { testConfig, uniqueSuffix } from "../../testing/fixtures";
+import { natsOptions } from "./connection";
+import { messageHeaders } from "./message-headers";
+
+// Two things this adapter relies on in nats.js internals, checked against the real client and server.
+
+let nc: NatsConnection;
+const stream = `T_${uniqueSuffix()}_INTERNALS`;
+
+beforeAll(async () => {
+  nc = await connect(natsOptions(testConfig()));
+  await (await jetstreamManager(nc)).streams.add({ name: stream, subjects: [`${stream}.>`] });
+});
+afterAll(async () => {
+  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
+  await nc?.close();
+});
+
+describe("answered requests build no Error (answered-requests.ts)", () => {
+  it("a JetStream publish resolves without cancel() (which builds a RequestError); failures still reject", async () => {
+    expect((RequestOne.prototype as unknown as { __answeredPatched?: true }).__answeredPatched).toBe(true);
+    const cancel = vi.spyOn(RequestOne.prototype, "cancel");
+    const js = jetstream(nc);
+    const acks = await Promise.all(Array.from({ length: 20 }, (_, i) => js.publish(`${stream}.a`, String(i))));
+    expect(new Set(acks.map((a) => a.seq)).size).toBe(20);
+    expect(cancel).not.toHaveBeenCalled();
+    cancel.mockRestore();
+
+    await expect(nc.request(`nobody.${uniqueSuffix()}`, "x", { timeout: 500 })).rejects.toThrow(/no responders/i);
+    const sub = nc.subscribe(`slow.${stream}`, { callback: () => {} });
+    await expect(nc.request(`slow.${stream}`, "x", { timeout: 200 })).rejects.toThrow(/timeout/i);
+    sub.unsubscribe();
+    const echo = nc.subscribe(`echo.${stream}`, { callback: (_e, m) => void m.respond(m.data) });
+    expect((await nc.request(`echo.${stream}`, "hi")).string()).toBe("hi");
+    echo.unsubscribe();
+  });
+});
+
+describe("messageHeaders reads the raw header block of a received message", () => {
+  it("gives what msg.headers gives, without nats.js decoding the headers", async () => {
+    const h = natsHeaders();
+    h.set("ce-id", "e-1");
+    h.set("Content-Type", "application/json");
+    h.append("x-multi", "first");
+    h.append("x-multi", "second");
+    const js = jetstream(nc);
+    await js.publish(`${stream}.h`, "{}", { headers: h });
+    const consumer = await js.consumers.get(stream, { filter_subjects: `${stream}.h` });
+    const m = await consumer.next({ expires: 2000 });
+    if (!m) throw new Error("no message");
+    const decode = vi.spyOn(MsgHdrsImpl, "decode");
+    const ours = messageHeaders(m);
+    expect(decode).not.toHaveBeenCalled();
+    decode.mockRestore();
+    expect(ours?.get("ce-id")).toBe("e-1");
+    expect(ours?.get("content-type")).toBe("application/json");
+    expect(ours?.get("x-multi")).toBe("first");
+    expect([...(ours?.keys() ?? [])]).toEqual([...(m.headers?.keys() ?? [])]);
+  });
+});

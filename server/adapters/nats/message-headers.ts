@@ -1,0 +1,80 @@
+import type { MsgHdrs } from "@nats-io/transport-node";
+import type { HeaderReader } from "../../core/cloudevents/nats";
+
+/** Headers as the binding reads them: names as stored, case-insensitive lookup for Content-Type. */
+export function headerReader(h: MsgHdrs | undefined): HeaderReader | undefined {
+  if (!h) return undefined;
+  return {
+    keys: () => h.keys(),
+    get: (name) => h.get(name) || (name.toLowerCase() === "content-type" ? h.get("Content-Type") : ""),
+  };
+}
+
+/** A header block read once: names in order of first appearance, the first value of each. */
+class HeaderBlock implements HeaderReader {
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+
+  add(name: string, value: string): void {
+    if (!this.names.includes(name)) {
+      this.names.push(name);
+      this.values.push(value);
+    }
+  }
+
+  keys(): string[] {
+    return this.names;
+  }
+
+  get(name: string): string {
+    const i = this.names.indexOf(name);
+    if (i >= 0) return this.values[i] ?? "";
+    if (name.toLowerCase() !== "content-type") return "";
+    const j = this.names.findIndex((n) => n.toLowerCase() === "content-type");
+    return j >= 0 ? (this.values[j] ?? "") : "";
+  }
+}
+
+const utf8 = new TextDecoder();
+
+/**
+ * Parses a NATS header block (`NATS/1.0[ status]\r\nName: value\r\n…\r\n\r\n`) as nats.js does
+ * (names kept as sent, values trimmed, the first value of a repeated name) — without its
+ * per-header canonical-name checks and maps of arrays, which cost more than the rest of a delivery.
+ */
+export function parseHeaderBlock(text: string): HeaderReader {
+  const block = new HeaderBlock();
+  let start = text.indexOf("\r\n");
+  if (start < 0) return block;
+  start += 2;
+  while (start < text.length) {
+    let end = text.indexOf("\r\n", start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(":", start);
+    if (colon > start && colon < end) block.add(text.slice(start, colon), text.slice(colon + 1, end).trim());
+    start = end + 2;
+  }
+  return block;
+}
+
+/** What nats.js keeps of a received message (not in its typings): the bytes and where the headers end. */
+interface ReceivedMsg {
+  _msg?: { hdr?: unknown };
+  _rdata?: unknown;
+  /** a JetStream message wraps the core message */
+  msg?: ReceivedMsg;
+}
+
+/**
+ * The headers of a received message (core or JetStream), read from the raw header block when the
+ * client exposes it, else through `msg.headers`.
+ */
+export function messageHeaders(m: { headers?: MsgHdrs }): HeaderReader | undefined {
+  const r = m as ReceivedMsg;
+  const inner = r.msg ?? r;
+  const hdr = inner._msg?.hdr;
+  const raw = inner._rdata;
+  if (typeof hdr !== "number" || !(raw instanceof Uint8Array)) return headerReader(m.headers);
+  if (hdr <= 0) return undefined;
+  return parseHeaderBlock(utf8.decode(raw.subarray(0, hdr)));
+}
