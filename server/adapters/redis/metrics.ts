@@ -59,24 +59,46 @@ export interface RedisMetricsOptions {
   now?: () => number;
 }
 
-/** Sets fields of the status hash: `m` max, `i` increment, `e` newer "<ms>|…", `n` if absent; then EXPIRE. */
+/**
+ * Sets fields of status hashes, many events per call: for each key, ARGV holds a count of
+ * operations, then that many (op, field, value): `m` max, `i` increment, `e` newer "<ms>|…", `n` if
+ * absent (on a hash that does not exist yet, each is a plain set); then EXPIRE. ARGV[1] is the TTL.
+ */
 const STATUS_LUA = `
-local key = KEYS[1]
-for i = 2, #ARGV, 3 do
-  local op, f, v = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  if op == 'm' then
-    local cur = redis.call('HGET', key, f)
-    if (not cur) or tonumber(cur) < tonumber(v) then redis.call('HSET', key, f, v) end
-  elseif op == 'i' then
-    redis.call('HINCRBY', key, f, v)
-  elseif op == 'e' then
-    local cur = redis.call('HGET', key, f)
-    if (not cur) or tonumber(string.match(cur, '^%d+')) < tonumber(string.match(v, '^%d+')) then redis.call('HSET', key, f, v) end
-  else
-    redis.call('HSETNX', key, f, v)
+local ttl = ARGV[1]
+local a = 2
+for k = 1, #KEYS do
+  local key = KEYS[k]
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  if redis.call('EXISTS', key) == 0 then
+    -- a new hash (the usual case: one flush sees the attempt and its answer): every value as it is, at once
+    local fv = {}
+    for j = 1, n do
+      fv[#fv + 1] = ARGV[a + 1]
+      fv[#fv + 1] = ARGV[a + 2]
+      a = a + 3
+    end
+    if n > 0 then redis.call('HSET', key, unpack(fv)) end
+    n = 0
   end
+  for j = 1, n do
+    local op, f, v = ARGV[a], ARGV[a + 1], ARGV[a + 2]
+    a = a + 3
+    if op == 'm' then
+      local cur = redis.call('HGET', key, f)
+      if (not cur) or tonumber(cur) < tonumber(v) then redis.call('HSET', key, f, v) end
+    elseif op == 'i' then
+      redis.call('HINCRBY', key, f, v)
+    elseif op == 'e' then
+      local cur = redis.call('HGET', key, f)
+      if (not cur) or tonumber(string.match(cur, '^%d+')) < tonumber(string.match(v, '^%d+')) then redis.call('HSET', key, f, v) end
+    else
+      redis.call('HSETNX', key, f, v)
+    end
+  end
+  redis.call('EXPIRE', key, ttl)
 end
-redis.call('EXPIRE', key, ARGV[1])
 return 1
 `;
 
@@ -121,6 +143,8 @@ interface Unit {
 }
 
 const NB = LATENCY_BUCKETS_MS.length + 1;
+/** Events whose status changes go in one script call. */
+const STATUS_PER_CALL = 200;
 const minuteOf = (sec: number) => sec - (sec % 60);
 
 export function bucketIndex(ms: number): number {
@@ -280,23 +304,33 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     };
   }
 
-  function statusUnit(seq: number, acc: StatusAcc, sha: string): Unit {
+  /** The status changes of several events as one script call (one command instead of one per event). */
+  function statusUnit(part: [number, StatusAcc][], sha: string): Unit {
+    const keys: string[] = [];
     const args: string[] = [String(statusTtl)];
-    const op = (o: string, f: string, v: string | number | undefined) => {
-      if (v !== undefined) args.push(o, f, String(v));
-    };
-    for (const [sub, s] of acc.subs) {
-      op("m", `${sub}|d`, s.delivered);
-      op("m", `${sub}|a`, s.acknowledged);
-      op("m", `${sub}|f`, s.failed);
-      op("m", `${sub}|x`, s.deadLettered);
-      if (s.attempts > 0) op("i", `${sub}|n`, s.attempts);
-      op("n", `${sub}|l`, s.latencyMs);
-      if (s.error) op("e", `${sub}|e`, `${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}`);
+    for (const [seq, acc] of part) {
+      keys.push(statusKey(seq));
+      const at = args.length;
+      args.push("0");
+      const op = (o: string, f: string, v: string | number | undefined) => {
+        if (v !== undefined) args.push(o, f, String(v));
+      };
+      for (const [sub, s] of acc.subs) {
+        op("m", `${sub}|d`, s.delivered);
+        op("m", `${sub}|a`, s.acknowledged);
+        op("m", `${sub}|f`, s.failed);
+        op("m", `${sub}|x`, s.deadLettered);
+        if (s.attempts > 0) op("i", `${sub}|n`, s.attempts);
+        op("n", `${sub}|l`, s.latencyMs);
+        if (s.error) op("e", `${sub}|e`, `${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}`);
+      }
+      args[at] = String((args.length - at - 1) / 3);
     }
     return {
-      write: (m) => void m.evalsha(sha, 1, statusKey(seq), ...args),
-      restore: () => addStatus(seq, acc),
+      write: (m) => void m.evalsha(sha, keys.length, ...keys, ...args),
+      restore: () => {
+        for (const [seq, acc] of part) addStatus(seq, acc);
+      },
       script: true,
     };
   }
@@ -354,7 +388,10 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     latencies = new Map();
     lags = [];
     for (const e of c.values()) units.push(countUnit(e));
-    if (sha) for (const [seq, acc] of st) units.push(statusUnit(seq, acc, sha));
+    if (sha) {
+      const all = [...st];
+      for (let i = 0; i < all.length; i += STATUS_PER_CALL) units.push(statusUnit(all.slice(i, i + STATUS_PER_CALL), sha));
+    }
     for (const l of la.values()) units.push(latencyUnit(l));
     for (const s of lg) units.push(lagUnit(s));
 
