@@ -529,13 +529,19 @@ async function main() {
     env: { BENCH_CONTROL: "1", ...(PROFILE ? { BENCH_CPU_PROFILE: profileFile } : {}) },
   });
   productInfo = await product.line<ProductReady>("READY");
-  if (PROFILE) product.proc.kill("SIGUSR2");
+  // the profile covers the measured sections (not the pre-load of the drain and replay sections)
+  let profiling = false;
+  const startProfile = () => {
+    if (PROFILE && !profiling) product?.proc.kill("SIGUSR2");
+    profiling = true;
+  };
   const p = productInfo;
 
   const lat: LatencyRow[] = [];
   const thr: ThroughputRow[] = [];
   try {
     if (selected("latency")) {
+      startProfile();
       for (const [rate, clients] of [
         [2000, 1],
         [200, 100],
@@ -555,6 +561,7 @@ async function main() {
       console.log(`pre-loading ${N} events …`);
       const range = await preload(N);
       console.log(`pre-loaded seq ${range.first}..${range.last}`);
+      startProfile();
       const nc = await connect({ servers: NATS_URL, name: "bench-delivery-raw" });
       try {
         for (let run = 1; run <= REPEAT; run++) {

@@ -25,7 +25,10 @@ function post<T>(session: Session, method: string, params: object = {}): Promise
 }
 
 async function main() {
-  const config = testConfig({ LOG_LEVEL: "warn", ...(process.env.BENCH_STATUS_TTL ? { EVENT_STATUS_TTL: process.env.BENCH_STATUS_TTL } : {}) });
+  const config = testConfig({
+    LOG_LEVEL: "warn",
+    ...(process.env.BENCH_STATUS_TTL ? { EVENT_STATUS_TTL: process.env.BENCH_STATUS_TTL } : {}),
+  });
   const container = await createContainer(config);
   const http = createHttpServer(container);
   const port = await http.listen(0, "127.0.0.1");

@@ -90,6 +90,7 @@ export async function createObservability(config: Config, redis: Redis, log: Log
   const observe = createDeliveryObserver({
     recorder,
     log: (level, msg, extra) => log[level](extra, msg),
+    debugEnabled: () => log.isLevelEnabled("debug"),
   });
   const lag = createLagSampler({
     intervalMs: config.LAG_SAMPLE_MS,

@@ -264,7 +264,7 @@ export class Dispatcher {
     const deliveryCount = delivered.attempt;
     const [scope, key] = this.attemptKey(delivered);
     const history = deliveryCount > 1 ? await this.deps.attempts.get(scope, key).catch(() => []) : [];
-    const d: Delivery = { ...delivered, attempt: history.length + 1 };
+    const d: Delivery = history.length + 1 === delivered.attempt ? delivered : { ...delivered, attempt: history.length + 1 };
     if (history.at(-1)?.final) {
       // rejected by the target, but the dead-letter write failed: write it again, do not deliver again
       await this.deadLetter(d, "rejected", history);

@@ -13,10 +13,13 @@ export type ObserverLog = (level: "debug" | "info" | "warn", msg: string, extra:
 export function createDeliveryObserver(o: {
   recorder: MetricsRecorder;
   log?: ObserverLog;
+  /** Whether debug lines are written (one per acknowledged event: built only then). @default true */
+  debugEnabled?: () => boolean;
   now?: () => number;
 }): (sub: Subscription, e: DeliveryObservation) => void {
   const now = o.now ?? Date.now;
   const log = o.log ?? (() => {});
+  const debugEnabled = o.debugEnabled ?? (() => true);
   return (sub, e) => {
     switch (e.kind) {
       case "attempt": {
@@ -41,13 +44,14 @@ export function createDeliveryObserver(o: {
           atMs: at,
           ...(latencyMs !== undefined ? { latencyMs } : {}),
         });
-        log("debug", "event acknowledged", {
-          subscription: sub.id,
-          seq: d.seq,
-          attempt: d.attempt,
-          latency_ms: latencyMs,
-          ...eventLogFields(d.event, d.tenant),
-        });
+        if (debugEnabled())
+          log("debug", "event acknowledged", {
+            subscription: sub.id,
+            seq: d.seq,
+            attempt: d.attempt,
+            latency_ms: latencyMs,
+            ...eventLogFields(d.event, d.tenant),
+          });
         return;
       }
       case "failed": {

@@ -240,6 +240,13 @@ export function attachWebSocket(
             details: [{ field: "frame", rule: "must be a text frame" }],
           });
         const text = raw.toString();
+        // the usual frame, in the form the client library sends it: answered without a JSON parse
+        const ack = ACK_FRAME.exec(text);
+        if (ack) {
+          const deliveryId = ack[1] as string;
+          if (!settle(deliveryId, { ok: true })) fail(unknownDelivery(deliveryId));
+          return;
+        }
         if (jsonDepthExceeds(text, MAX_BODY_JSON_DEPTH))
           throw new AppError("VALIDATION", "The frame nests JSON too deep", {
             details: [{ field: "frame", rule: `must nest JSON at most ${MAX_BODY_JSON_DEPTH} levels deep` }],
@@ -313,6 +320,9 @@ export function attachWebSocket(
     },
   };
 }
+
+/** `{"type":"ack","deliveryId":"…"}` exactly, with an id that has no escapes (so the text is the value). */
+const ACK_FRAME = /^\{"type":"ack","deliveryId":"([^"\\\u0000-\u001f]{1,200})"\}$/;
 
 function unknownDelivery(id: string): AppError {
   return new AppError("NOT_FOUND", `No delivery ${id} is waiting for an answer on this connection`, {
