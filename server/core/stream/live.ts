@@ -3,6 +3,7 @@ import type { StoredEvent } from "../bus/ports";
 import { subjectFilter } from "../bus/subjects";
 import { type Ctx, mayActOn } from "../context";
 import type { LiveSource, LiveStart, LiveSubscription } from "./ports";
+import { SharedTails } from "./tails";
 
 /** What a live view asks for (API.md `GET /api/stream`). */
 export interface LiveInput {
@@ -45,6 +46,8 @@ export interface LiveServiceOptions {
 
 export function createLiveService({ source, subjectPrefix, replays: replaySource }: LiveServiceOptions): LiveService {
   const open = new Set<LiveStream>();
+  // views from `now` share one read per NATS filter
+  const tails = new SharedTails({ source });
   let stopping: Promise<void> | undefined;
 
   const shuttingDown = () => new AppError("UNAVAILABLE", "The server is shutting down; reconnect", { retryAfterSec: 1 });
@@ -72,7 +75,10 @@ export function createLiveService({ source, subjectPrefix, replays: replaySource
     const accept = (e: StoredEvent) =>
       (subject === undefined || e.event.subject === subject) && (scoped === undefined || scoped.has(e.tenant));
 
-    return wrap(await source.open({ filterSubject: subjectFilter(subjectPrefix, tenant, input.type), from: input.from }), accept);
+    const filterSubject = subjectFilter(subjectPrefix, tenant, input.type);
+    const sub =
+      input.from.type === "now" ? await tails.join(filterSubject) : await source.open({ filterSubject, from: input.from });
+    return wrap(sub, accept);
   }
 
   async function wrap(sub: LiveSubscription, accept: (e: StoredEvent) => boolean): Promise<LiveStream> {

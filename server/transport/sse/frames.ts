@@ -10,8 +10,16 @@ import { toJsonText } from "../../core/cloudevents/json";
 
 /** One stored event: `id` is its stream sequence (what `Last-Event-ID` sends back), data the JSON format. */
 export function eventFrame(e: StoredEvent): string {
-  return `id: ${e.seq}\nevent: ${STREAM_EVENTS.cloudevent}\ndata: ${toJsonText(e.event)}\n\n`;
+  let frame = frames.get(e);
+  if (frame === undefined) {
+    frame = `id: ${e.seq}\nevent: ${STREAM_EVENTS.cloudevent}\ndata: ${toJsonText(e.event)}\n\n`;
+    frames.set(e, frame);
+  }
+  return frame;
 }
+
+/** Views that share a read get the same stored event: its frame is made once for all of them. */
+const frames = new WeakMap<StoredEvent, string>();
 
 /**
  * A position without an event: sets the client's last event id (browsers record it even though no

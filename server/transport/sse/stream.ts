@@ -149,14 +149,21 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
 
     const onClose = () => void live.stop();
     res.on("close", onClose);
-    // `flushed` settles once everything written so far has gone to the OS (the last write's callback)
-    let flushed: Promise<void> = Promise.resolve();
+    // `flushed()` settles once everything written so far has gone to the OS (every write's callback
+    // has run): a count of writes under way, not a promise per write
+    let unwritten = 0;
+    let onFlushed: (() => void)[] = [];
+    const written = () => {
+      if (--unwritten > 0 || onFlushed.length === 0) return;
+      const waiting = onFlushed;
+      onFlushed = [];
+      for (const w of waiting) w();
+    };
+    const flushed = (): Promise<void> =>
+      unwritten === 0 ? Promise.resolve() : new Promise<void>((resolve) => onFlushed.push(resolve));
     const write = (frame: string): boolean => {
-      let done = () => {};
-      flushed = new Promise<void>((resolve) => {
-        done = resolve;
-      });
-      return res.write(frame, () => done());
+      unwritten++;
+      return res.write(frame, written);
     };
     const heartbeat = setInterval(() => {
       // skipped while the socket is full: the client is not reading, and the queue must not grow
@@ -173,7 +180,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
         // The queue stays under maxBufferedBytes: a frame that would pass it waits for the queue to
         // empty (one larger than the bound goes alone).
         if (res.writableLength > 0 && res.writableLength + Buffer.byteLength(frame) > o.maxBufferedBytes) {
-          const w = await settle(flushed, res, live, o.stallMs);
+          const w = await settle(flushed(), res, live, o.stallMs);
           if (w !== "flushed") {
             held = 1;
             overflow = w === "stalled";
@@ -183,7 +190,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
         lastSeq = e.seq;
         // Past the socket's high-water mark: read nothing more from NATS until the client has taken it all.
         if (!write(frame)) {
-          const w = await settle(flushed, res, live, o.stallMs);
+          const w = await settle(flushed(), res, live, o.stallMs);
           if (w !== "flushed") {
             overflow = w === "stalled";
             break;
