@@ -277,7 +277,10 @@ function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDe
     seq: s.seq,
     subject: s.subject,
     tenant: s.tenant,
-    storedAt: s.storedAt,
+    get storedAt() {
+      return s.storedAt;
+    },
+    storedAtMs: s.storedAtMs,
     event: s.event,
     attempt,
     deliveryId: `${m.info.consumer}:${m.seq}:${attempt}`,

@@ -43,11 +43,40 @@ export function decodeStored(
 ): { ok: true; stored: StoredEvent } | { ok: false; problems: string } {
   const decoded = decodeNats(h, data);
   if (!decoded.ok) return { ok: false, problems: decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; ") };
-  const parsed = parseEventSubject(o.subjectPrefix, subject);
+  const ms = time.getTime();
+  let iso: string | undefined;
   return {
     ok: true,
-    stored: { seq, storedAt: time.toISOString(), tenant: parsed?.tenant ?? o.defaultTenant, subject, event: decoded.event },
+    stored: {
+      seq,
+      // RFC 3339, made only when read (most deliveries never do)
+      get storedAt() {
+        iso ??= new Date(ms).toISOString();
+        return iso;
+      },
+      storedAtMs: ms,
+      tenant: tenantOf(o, subject),
+      subject,
+      event: decoded.event,
+    },
   };
+}
+
+/** Tenants by subject, per reader: a stream holds few distinct subjects (tenant × type), each parsed once. */
+const tenantCaches = new WeakMap<DecodeContext, Map<string, string>>();
+function tenantOf(o: DecodeContext, subject: string): string {
+  let cache = tenantCaches.get(o);
+  if (!cache) {
+    cache = new Map();
+    tenantCaches.set(o, cache);
+  }
+  let t = cache.get(subject);
+  if (t === undefined) {
+    t = parseEventSubject(o.subjectPrefix, subject)?.tenant ?? o.defaultTenant;
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(subject, t);
+  }
+  return t;
 }
 
 /** As `decodeStored`, for readers that skip (and log) messages that are not CloudEvents. */

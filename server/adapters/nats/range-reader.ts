@@ -145,7 +145,8 @@ export function parseAckReply(reply: string): { seq: number; time: Date; pending
   const ns = t[base + 5] ?? "";
   const pending = Number(t[base + 6]);
   if (!Number.isSafeInteger(seq) || !/^\d+$/.test(ns) || !Number.isSafeInteger(pending)) return undefined;
-  return { seq, time: new Date(Number(BigInt(ns) / 1_000_000n)), pending };
+  // whole ms: the ns count without its last six digits (as the BigInt division, without a BigInt)
+  return { seq, time: new Date(ns.length > 6 ? Number(ns.slice(0, -6)) : 0), pending };
 }
 
 interface Connection {

@@ -17,7 +17,10 @@ export interface AppendResult {
 /** A stored event with its position. */
 export interface StoredEvent {
   seq: number;
+  /** When it was stored (RFC 3339). */
   storedAt: string;
+  /** The same time in ms since the epoch, where the reader knows it (cheaper than parsing `storedAt`). */
+  storedAtMs?: number;
   tenant: string;
   subject: string;
   event: CloudEvent;

@@ -10,6 +10,8 @@ export interface Delivery {
   readonly subject: string;
   readonly tenant: string;
   readonly storedAt: string;
+  /** `storedAt` in ms since the epoch, where the source knows it. */
+  readonly storedAtMs?: number;
   readonly event: CloudEvent;
   /**
    * 1-based attempt number. Sources give JetStream's delivery count; the dispatcher replaces it with
