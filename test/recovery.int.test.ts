@@ -349,6 +349,38 @@ describe("replays", () => {
     expect((await fetch(`${app.url}/api/stream?replay=${r.body.id}`)).status).toBe(409);
   });
 
+  it("a replay's count is the number of events it sends, whether the server counts them or they are read", async () => {
+    const stem = `com.anumate.cnt${randomUUID().slice(0, 6)}`;
+    const a = [];
+    for (let i = 0; i < 6; i++) a.push(await publish(`${stem}.a`, { subject: i % 2 === 0 ? "even" : "odd" }));
+    const b = [await publish(`${stem}.b`), await publish(`${stem}.b`)];
+    const first = a[0]?.seq as number;
+    const last = b[1]?.seq as number;
+    const cases: { input: Record<string, unknown>; expected: number }[] = [
+      // the NATS filter says it all: counted by the server
+      { input: { from: { sequence: first }, to: { sequence: last }, filter: { types: [`${stem}.a`] } }, expected: 6 },
+      { input: { from: { sequence: first }, to: { sequence: last }, filter: { types: [`${stem}.*`] } }, expected: 8 },
+      { input: { from: { sequence: a[2]?.seq }, to: { sequence: a[3]?.seq }, filter: { types: [`${stem}.*`] } }, expected: 2 },
+      // a range that ends past the stream's end, and one that starts past it
+      { input: { from: { sequence: a[4]?.seq }, to: { sequence: last + 1000 }, filter: { types: [`${stem}.>`] } }, expected: 4 },
+      { input: { from: { sequence: last + 1000 }, filter: { types: [`${stem}.>`] } }, expected: 0 },
+      // checked event by event: two type patterns, an attribute filter
+      { input: { from: { sequence: first }, filter: { types: [`${stem}.a`, `${stem}.b`] } }, expected: 8 },
+      {
+        input: { from: { sequence: first }, filter: { types: [`${stem}.a`], filters: [{ exact: { subject: "even" } }] } },
+        expected: 3,
+      },
+    ];
+    for (const c of cases) {
+      const dry = await api<{ count: number }>("POST", "/api/replays", { ...c.input, target: { type: "stream" }, dryRun: true });
+      expect(dry.body.count, JSON.stringify(c.input)).toBe(c.expected);
+      const r = await api<{ id: string; count: number }>("POST", "/api/replays", { ...c.input, target: { type: "stream" } });
+      expect(r.body.count).toBe(c.expected);
+      const text = await (await fetch(`${app.url}/api/stream?replay=${r.body.id}`)).text();
+      expect([...text.matchAll(/^event: cloudevent$/gm)].length, JSON.stringify(c.input)).toBe(c.expected);
+    }
+  });
+
   it("validates replays with field errors", async () => {
     const bad = await api<{ error: { details: { field: string }[] } }>("POST", "/api/replays", {
       from: { time: "yesterday" },

@@ -1,5 +1,5 @@
-import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { headers as natsHeaders } from "@nats-io/transport-node";
+import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { headers as natsHeaders, nuid } from "@nats-io/transport-node";
 import { AppError } from "../../../lib/errors";
 import type {
   AppendItem,
@@ -225,8 +225,44 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     }
   }
 
+  /** Events matching the filter from a position to the end of the stream, as JetStream counts them for a new consumer. */
+  async function pendingFrom(filterSubject: string, from: { seq?: number; time?: string }): Promise<number> {
+    const ci = await o.jsm.consumers.add(o.stream, {
+      name: `count_${nuid.next()}`,
+      ack_policy: AckPolicy.None,
+      filter_subject: filterSubject,
+      mem_storage: true,
+      num_replicas: 1,
+      headers_only: true,
+      inactive_threshold: 10 * 1_000_000_000,
+      ...(from.seq !== undefined
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from.seq }
+        : from.time !== undefined
+          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: from.time }
+          : { deliver_policy: DeliverPolicy.All }),
+    });
+    o.jsm.consumers.delete(o.stream, ci.name).catch(() => {});
+    return ci.num_pending;
+  }
+
+  async function count(q: RangeInput): Promise<number> {
+    try {
+      const all = await pendingFrom(q.filterSubject, { seq: q.fromSeq, time: q.fromTime });
+      if (q.toSeq === undefined && q.toTime === undefined) return all;
+      // past the range's end: from the next sequence, or from the next ms (reads compare whole ms)
+      const after = await pendingFrom(
+        q.filterSubject,
+        q.toSeq !== undefined ? { seq: q.toSeq + 1 } : { time: new Date(Date.parse(q.toTime ?? "") + 1).toISOString() },
+      );
+      return Math.max(0, all - after);
+    } catch (e) {
+      throw unavailable(e, "Could not read from NATS JetStream");
+    }
+  }
+
   return {
     read,
+    count,
     append,
     get,
     history,

@@ -15,14 +15,15 @@ export interface JobHandle {
 export class RateLimiter {
   private next = Date.now();
   constructor(private readonly ratePerSec: number) {}
-  async take(n = 1): Promise<void> {
+  /** Takes `n` units: a promise to wait for when the rate is used up, else nothing (go on at once). */
+  take(n = 1): Promise<void> | undefined {
     const now = Date.now();
     if (this.next < now) this.next = now;
     const wait = this.next - now;
     this.next += (n * 1000) / this.ratePerSec;
     // timers sleep at least ~1 ms: wait only once the debt reaches that, or fast rates would be
     // capped near 1,000/s (measured in bench/delivery.ts)
-    if (wait >= 1) await new Promise((r) => setTimeout(r, wait));
+    return wait >= 1 ? new Promise((r) => setTimeout(r, wait)) : undefined;
   }
 }
 

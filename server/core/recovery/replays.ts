@@ -85,10 +85,15 @@ export function createReplayService(o: ReplayServiceOptions) {
       matchesTypes(e.event.type, types) &&
       matchesFilters(e.event, filters) &&
       (ctx.tenants === "*" || mayActOn(ctx, e.tenant));
-    return { range, accept };
+    // the NATS filter says it all (tenant, at most one type pattern, nothing else): accept() takes every event
+    const bySubject =
+      !sub?.types?.length && (types?.length ?? 0) <= 1 && !filters?.length && (ctx.tenants === "*" || tenant !== undefined);
+    return { range, accept, bySubject };
   }
 
-  async function count(range: RangeInput, accept: (e: StoredEvent) => boolean): Promise<number> {
+  /** The events a replay will send: counted by the server when its filter says it all, else read (headers only). */
+  async function count(range: RangeInput, accept: (e: StoredEvent) => boolean, bySubject: boolean): Promise<number> {
+    if (bySubject) return o.store.count(range);
     let n = 0;
     for await (const e of o.store.read({ ...range, headersOnly: true })) if (accept(e)) n++;
     return n;
@@ -115,8 +120,8 @@ export function createReplayService(o: ReplayServiceOptions) {
         details: [{ field: "to.sequence", rule: "must be >= from.sequence" }],
       });
     }
-    const { range, accept } = plan(ctx, input, sub);
-    const total = await count(range, accept);
+    const { range, accept, bySubject } = plan(ctx, input, sub);
+    const total = await count(range, accept, bySubject);
     if (input.dryRun) return { count: total };
     const ratePerSec = input.ratePerSec ?? o.defaultRatePerSec;
     const target = input.target;
@@ -237,18 +242,32 @@ export function createReplayService(o: ReplayServiceOptions) {
         finish(ended ? undefined : "cancelled"); // the reader left before the end
       },
       async *[Symbol.asyncIterator]() {
+        // progress, counts and spans are recorded for a few events at a time (and for the last ones at the end)
+        let batch: StoredEvent[] = [];
+        const record = () => {
+          if (batch.length === 0) return;
+          const last = batch[batch.length - 1] as StoredEvent;
+          handle?.progress(batch.length, 0, last.seq);
+          countEvents(o.metrics, "replayed", batch);
+          traceEvents(o.tracer, "replay", batch, { "anumate.replay_id": id }).end(Promise.resolve());
+          batch = [];
+        };
         try {
           for await (const e of o.store.read(range)) {
             if (handle?.cancelled()) return;
             if (!accept(e)) continue;
-            await limiter.take(1);
-            handle?.progress(1, 0, e.seq);
-            countEvents(o.metrics, "replayed", [e]);
-            traceEvents(o.tracer, "replay", [e], { "anumate.replay_id": id }).end(Promise.resolve());
+            const wait = limiter.take(1);
+            if (wait) {
+              record();
+              await wait;
+            }
+            batch.push(e);
+            if (batch.length >= 64) record();
             yield e;
           }
           ended = true;
         } finally {
+          record();
           finish(ended ? undefined : "cancelled");
         }
       },
