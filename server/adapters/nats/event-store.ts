@@ -99,6 +99,9 @@ export interface NatsEventStore extends EventStore {
   settle(): Promise<void>;
 }
 
+/** Messages per pull when reading a range: fewer round trips for long replays (~1.3 MB of 1 KB events). */
+const READ_BATCH = 1024;
+
 const NATS_HEADER_LINE = 12; // "NATS/1.0\r\n" + final "\r\n"
 
 export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
@@ -219,7 +222,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
   }
 
   async function* read(q: RangeInput): AsyncGenerator<StoredEvent> {
-    for await (const m of readRange(o.js, o.jsm, { stream: o.stream, ...q })) {
+    for await (const m of readRange(o.js, o.jsm, { stream: o.stream, batch: READ_BATCH, ...q })) {
       const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
       if (e) yield e;
     }

@@ -161,9 +161,36 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
     };
     const flushed = (): Promise<void> =>
       unwritten === 0 ? Promise.resolve() : new Promise<void>((resolve) => onFlushed.push(resolve));
-    const write = (frame: string): boolean => {
+    // Frames of one event-loop turn are joined and leave as one write (one chunk, one system call).
+    let text = "";
+    let textBytes = 0;
+    let scheduled = false;
+    const flush = (): void => {
+      scheduled = false;
+      if (text === "") return;
+      const t = text;
+      text = "";
+      textBytes = 0;
+      if (res.writableEnded || res.destroyed) return;
       unwritten++;
-      return res.write(frame, written);
+      res.write(t, written);
+    };
+    /** Bytes given to this response and not yet taken by the OS. */
+    const queued = () => res.writableLength + textBytes;
+    /** Queues a frame; false once the queue reaches the socket's high-water mark. */
+    const write = (frame: string): boolean => {
+      text += frame;
+      textBytes += Buffer.byteLength(frame);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+      return queued() < res.writableHighWaterMark;
+    };
+    /** Writes what is queued and settles once the OS has taken everything. */
+    const drained = (): Promise<void> => {
+      flush();
+      return flushed();
     };
     const heartbeat = setInterval(() => {
       // skipped while the socket is full: the client is not reading, and the queue must not grow
@@ -179,8 +206,8 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
         const frame = eventFrame(e);
         // The queue stays under maxBufferedBytes: a frame that would pass it waits for the queue to
         // empty (one larger than the bound goes alone).
-        if (res.writableLength > 0 && res.writableLength + Buffer.byteLength(frame) > o.maxBufferedBytes) {
-          const w = await settle(flushed(), res, live, o.stallMs);
+        if (queued() > 0 && queued() + Buffer.byteLength(frame) > o.maxBufferedBytes) {
+          const w = await settle(drained(), res, live, o.stallMs);
           if (w !== "flushed") {
             held = 1;
             overflow = w === "stalled";
@@ -190,7 +217,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
         lastSeq = e.seq;
         // Past the socket's high-water mark: read nothing more from NATS until the client has taken it all.
         if (!write(frame)) {
-          const w = await settle(flushed(), res, live, o.stallMs);
+          const w = await settle(drained(), res, live, o.stallMs);
           if (w !== "flushed") {
             overflow = w === "stalled";
             break;
@@ -206,6 +233,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
       // counted before the consumer goes
       const dropped = overflow ? held + (await live.pending().catch(() => 0)) : 0;
       await live.stop();
+      flush(); // frames still queued go before the end
       if (overflow) endOverflowed(res, overflowFrame({ dropped, lastSeq }), o.stallMs);
       else if (!res.writableEnded && !res.destroyed) res.end();
     }
