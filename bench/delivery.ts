@@ -29,7 +29,7 @@ import { analyzeProfile, formatProfile } from "./profile";
  * BENCH_ONLY to profile one section); its summary is printed at the end.
  *
  * Env: BENCH_WARMUP_SEC (2), BENCH_DURATION_SEC (10), BENCH_REPEAT (2), BENCH_DRAIN_EVENTS (50000),
- * BENCH_ONLY (comma-separated: latency, drain, replay), BENCH_REPLAY_TARGETS (sse,ws).
+ * BENCH_ONLY (comma-separated: latency, drain, replay), BENCH_DRAIN_TARGETS (internal,ws), BENCH_REPLAY_TARGETS (sse,ws).
  */
 
 const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 2);
@@ -39,6 +39,7 @@ const N = Number(process.env.BENCH_DRAIN_EVENTS ?? 50_000);
 const ONLY = process.env.BENCH_ONLY?.split(",").map((k) => k.trim());
 const selected = (k: string) => ONLY === undefined || ONLY.includes(k);
 const REPLAY_TARGETS = (process.env.BENCH_REPLAY_TARGETS ?? "sse,ws").split(",");
+const DRAIN_TARGETS = (process.env.BENCH_DRAIN_TARGETS ?? "internal,ws").split(",");
 const RUN = randomBytes(3).toString("hex");
 const PROFILE = process.argv.includes("--profile");
 const profileFile = path.join(os.tmpdir(), `bench-delivery-${RUN}.cpuprofile`);
@@ -567,12 +568,11 @@ async function main() {
       try {
         for (let run = 1; run <= REPEAT; run++) {
           const cases: (() => Promise<ThroughputRow>)[] = [];
-          if (selected("drain"))
-            cases.push(
-              () => drainRaw(nc, range, run),
-              () => drainInternal(range, run),
-              () => drainWs(range, run),
-            );
+          if (selected("drain")) {
+            cases.push(() => drainRaw(nc, range, run));
+            if (DRAIN_TARGETS.includes("internal")) cases.push(() => drainInternal(range, run));
+            if (DRAIN_TARGETS.includes("ws")) cases.push(() => drainWs(range, run));
+          }
           if (selected("replay")) {
             cases.push(() => replayRaw(nc, range, run));
             if (REPLAY_TARGETS.includes("sse")) cases.push(() => replaySse(range, run));

@@ -25,10 +25,13 @@ function post<T>(session: Session, method: string, params: object = {}): Promise
 }
 
 async function main() {
-  const config = testConfig({
-    LOG_LEVEL: "warn",
-    ...(process.env.BENCH_STATUS_TTL ? { EVENT_STATUS_TTL: process.env.BENCH_STATUS_TTL } : {}),
-  });
+  // BENCH_ENV_<NAME>=value sets config variable <NAME> (e.g. BENCH_ENV_METRICS_FLUSH_MS=100)
+  const overrides = Object.fromEntries(
+    Object.entries(process.env)
+      .filter(([k, v]) => k.startsWith("BENCH_ENV_") && v !== undefined)
+      .map(([k, v]) => [k.slice("BENCH_ENV_".length), v as string]),
+  );
+  const config = testConfig({ LOG_LEVEL: "warn", ...overrides });
   const container = await createContainer(config);
   const http = createHttpServer(container);
   const port = await http.listen(0, "127.0.0.1");
@@ -39,12 +42,13 @@ async function main() {
     h.enable();
     let gcs: number[] = [];
     new PerformanceObserver((l) => {
-      for (const e of l.getEntries()) gcs.push(Math.round(e.duration));
+      for (const e of l.getEntries())
+        gcs.push(Math.round(e.duration) * 100 + ((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0));
     }).observe({ entryTypes: ["gc"] });
     setInterval(() => {
-      const big = gcs.filter((d) => d >= 10);
+      const big = gcs.filter((d) => d >= 1000).map((d) => `${Math.floor(d / 100)}ms/k${d % 100}`);
       console.error(
-        `loop p99 ${(h.percentile(99) / 1e6).toFixed(1)} max ${(h.max / 1e6).toFixed(1)} ms; gc ${gcs.length} total ${gcs.reduce((a, b) => a + b, 0)} ms, >=10ms: ${big.join(",")}`,
+        `loop p99 ${(h.percentile(99) / 1e6).toFixed(1)} max ${(h.max / 1e6).toFixed(1)} ms; gc ${gcs.length} total ${gcs.reduce((a, b) => a + Math.floor(b / 100), 0)} ms, >=10ms: ${big.join(",")}`,
       );
       h.reset();
       gcs = [];
