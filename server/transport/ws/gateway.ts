@@ -12,6 +12,7 @@ import type { Member } from "../../core/delivery/members";
 import type { Delivery, DeliveryOutcome } from "../../core/delivery/ports";
 import { traceOf, zodDetails } from "../http/io";
 import { authenticate } from "../http/router";
+import { TurnWriter } from "./turn-writer";
 
 export interface WsOptions {
   /**
@@ -85,7 +86,9 @@ export function attachWebSocket(
     // capacity). Staying over it for stallMs makes it a slow consumer: it is sent an overflow frame
     // with the count of events it holds, and disconnected; those events go to the other members.
     let stall: ReturnType<typeof setInterval> | undefined;
-    const full = () => ws.bufferedAmount > maxBuffered;
+    // frames of one event-loop turn leave as one socket write
+    const out = new TurnWriter(ws);
+    const full = () => ws.bufferedAmount + out.queued() > maxBuffered;
     const watchStall = () => {
       if (stall) return;
       const since = Date.now();
@@ -99,29 +102,19 @@ export function attachWebSocket(
         if (Date.now() - since < stallMs) return;
         clearInterval(stall);
         stall = undefined;
-        ws.send(
+        out.send(
           JSON.stringify({ type: "overflow", pending: pending.size, bufferedBytes: ws.bufferedAmount } satisfies ServerFrame),
         );
+        out.flush();
         ws.close(1008, `overflow: too slow, ${pending.size} events not acknowledged`);
         setTimeout(() => ws.terminate(), stallMs).unref(); // no close handshake from a client that does not read
       }, 50);
       stall.unref();
     };
-    // Frames of one event-loop turn leave in one socket write (the socket is corked until the turn ends).
-    const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    let corked = false;
     /** A frame as an object, or as its JSON text when that is already made. */
     const send = (f: ServerFrame | string): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
-      if (socket && !corked) {
-        corked = true;
-        socket.cork();
-        setImmediate(() => {
-          corked = false;
-          socket.uncork();
-        });
-      }
-      ws.send(typeof f === "string" ? f : JSON.stringify(f));
+      out.send(typeof f === "string" ? f : JSON.stringify(f));
       if (full()) watchStall();
     };
     const fail = (e: unknown) => {
@@ -321,8 +314,8 @@ export function attachWebSocket(
   };
 }
 
-/** `{"type":"ack","deliveryId":"…"}` exactly, with an id that has no escapes (so the text is the value). */
-const ACK_FRAME = /^\{"type":"ack","deliveryId":"([^"\\\u0000-\u001f]{1,200})"\}$/;
+/** `{"type":"ack","deliveryId":"…"}` exactly, with an id of the characters the server uses (so the text is the value). */
+const ACK_FRAME = /^\{"type":"ack","deliveryId":"([\w:.-]{1,200})"\}$/;
 
 function unknownDelivery(id: string): AppError {
   return new AppError("NOT_FOUND", `No delivery ${id} is waiting for an answer on this connection`, {

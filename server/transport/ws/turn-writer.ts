@@ -1,0 +1,91 @@
+import { WebSocket } from "ws";
+
+/** What the `ws` package keeps of an open connection (not in its typings). */
+interface WsInternals {
+  _socket?: { write(chunk: Buffer): boolean };
+  _sender?: { _queue: unknown[]; _state: number; _bufferedBytes: number };
+  _extensions?: Record<string, unknown>;
+}
+
+/** Bytes of an unmasked server frame header for a payload of `n` bytes (RFC 6455 §5.2). */
+function headerBytes(n: number): number {
+  return n < 126 ? 2 : n < 65_536 ? 4 : 10;
+}
+
+function writeHeader(buf: Buffer, at: number, n: number): number {
+  buf[at] = 0x81; // FIN, text frame
+  if (n < 126) {
+    buf[at + 1] = n;
+    return at + 2;
+  }
+  if (n < 65_536) {
+    buf[at + 1] = 126;
+    buf.writeUInt16BE(n, at + 2);
+    return at + 4;
+  }
+  buf[at + 1] = 127;
+  buf.writeUInt32BE(Math.floor(n / 2 ** 32), at + 2);
+  buf.writeUInt32BE(n >>> 0, at + 6);
+  return at + 10;
+}
+
+/**
+ * The text frames one connection sends in one event-loop turn, written to its socket as one buffer
+ * (one allocation and one system call for the turn, instead of two buffers and a write per frame
+ * through `ws.send`). Frames go in the order they were sent. Where `ws` could be writing itself
+ * (a compression extension, or a frame of its own still queued) it falls back to `ws.send`.
+ * Call `flush()` before closing, so that what is queued goes before the close frame.
+ */
+export class TurnWriter {
+  private texts: string[] = [];
+  private bytes = 0;
+  private scheduled = false;
+
+  constructor(private readonly ws: WebSocket) {}
+
+  /** Bytes queued for this turn, not yet given to the socket. */
+  queued(): number {
+    return this.bytes;
+  }
+
+  send(text: string): void {
+    this.texts.push(text);
+    this.bytes += text.length;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  flush(): void {
+    this.scheduled = false;
+    const texts = this.texts;
+    if (texts.length === 0) return;
+    this.texts = [];
+    this.bytes = 0;
+    if (this.ws.readyState !== WebSocket.OPEN) return;
+    const w = this.ws as unknown as WsInternals;
+    const socket = w._socket;
+    const sender = w._sender;
+    const direct =
+      socket !== undefined &&
+      sender !== undefined &&
+      sender._queue.length === 0 &&
+      sender._state === 0 &&
+      Object.keys(w._extensions ?? {}).length === 0;
+    if (!direct) {
+      for (const t of texts) this.ws.send(t);
+      return;
+    }
+    const lengths = texts.map((t) => Buffer.byteLength(t));
+    let total = 0;
+    for (const n of lengths) total += headerBytes(n) + n;
+    const buf = Buffer.allocUnsafe(total);
+    let at = 0;
+    for (let i = 0; i < texts.length; i++) {
+      at = writeHeader(buf, at, lengths[i] as number);
+      at += buf.write(texts[i] as string, at, "utf8");
+    }
+    socket.write(buf);
+  }
+}
