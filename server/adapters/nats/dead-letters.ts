@@ -1,9 +1,9 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { headers as natsHeaders } from "@nats-io/transport-node";
 import { escapeToken } from "../../core/bus/subjects";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { encodeNats } from "../../core/cloudevents/nats";
 import type { DeadLetterRecord, DeadLetterSink } from "../../core/delivery/ports";
+import { PublishHeaders } from "./publish-headers";
 
 /** Header carrying the failure record (JSON) of a dead letter. */
 export const DLQ_RECORD_HEADER = "Anumate-Dead-Letter";
@@ -18,12 +18,12 @@ export function createDeadLetterSink(o: { js: JetStreamClient; subjectPrefix: st
   return {
     async write(event, record) {
       const m = "headers" in event && "payload" in event ? event : encodeNats(event as CloudEvent);
-      const h = natsHeaders();
+      const h = new PublishHeaders();
       for (const [k, v] of m.headers) h.append(k, v);
       h.set(DLQ_RECORD_HEADER, JSON.stringify(capRecord(record)));
       const subject = `${o.subjectPrefix}_dlq.${escapeToken(record.tenant || "_unknown")}.${escapeToken(record.subscription)}`;
       await o.js.publish(subject, m.payload, {
-        headers: h,
+        headers: h.asMsgHdrs(),
         msgID: `${record.subscription}:${record.originalSeq}:${record.lastFailedAt}`,
         timeout: o.timeoutMs,
       });

@@ -1,5 +1,5 @@
 import { AckPolicy, DeliverPolicy, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { headers as natsHeaders, nuid } from "@nats-io/transport-node";
+import { nuid } from "@nats-io/transport-node";
 import { AppError } from "../../../lib/errors";
 import type {
   AppendItem,
@@ -14,6 +14,7 @@ import { parseEventSubject } from "../../core/bus/subjects";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { decodeNats, encodeNats, type HeaderReader } from "../../core/cloudevents/nats";
 import { headerReader } from "./message-headers";
+import { PublishHeaders } from "./publish-headers";
 import { readRange } from "./range-reader";
 import { streamFigures } from "./streams";
 
@@ -146,9 +147,11 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     // Pipelined: every publish is sent before any acknowledgement is awaited.
     const pending = items.map((it) => {
       const m = encoded(it.event);
-      const h = natsHeaders();
+      const h = new PublishHeaders();
       for (const [k, v] of m.headers) h.append(k, v);
-      return coalesced(() => o.js.publish(it.subject, m.payload, { msgID: it.msgId, headers: h, timeout: o.publishTimeoutMs }));
+      return coalesced(() =>
+        o.js.publish(it.subject, m.payload, { msgID: it.msgId, headers: h.asMsgHdrs(), timeout: o.publishTimeoutMs }),
+      );
     });
     const all = Promise.allSettled(pending);
     inFlight.add(all);

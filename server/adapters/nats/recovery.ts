@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
-import { headers as natsHeaders } from "@nats-io/transport-node";
 import { escapeToken } from "../../core/bus/subjects";
 import { decodeNats, encodeNats } from "../../core/cloudevents/nats";
 import type {
@@ -16,6 +15,7 @@ import type {
 import { RD, redeliverySubject } from "./consumers";
 import { DLQ_RECORD_HEADER } from "./dead-letters";
 import { isKvKey } from "./kv-keys";
+import { PublishHeaders } from "./publish-headers";
 import { type RangeMessage, readRange } from "./range-reader";
 
 const enc = new TextEncoder();
@@ -83,7 +83,7 @@ export function createRedelivery(o: { js: JetStreamClient; subjectPrefix: string
     async send(items) {
       const acks = items.map((it) => {
         const m = encodeNats(it.event);
-        const h = natsHeaders();
+        const h = new PublishHeaders();
         for (const [k, v] of m.headers) h.append(k, v);
         h.set(RD.tenant, it.tenant);
         h.set(RD.originalSeq, String(it.originalSeq));
@@ -92,7 +92,7 @@ export function createRedelivery(o: { js: JetStreamClient; subjectPrefix: string
         if (it.replayId) h.set(RD.replayId, it.replayId);
         if (it.requeueOf !== undefined) h.set(RD.requeueOf, String(it.requeueOf));
         return o.js.publish(redeliverySubject(o.subjectPrefix, it.subscription), m.payload, {
-          headers: h,
+          headers: h.asMsgHdrs(),
           msgID: it.msgId,
           timeout: o.timeoutMs,
         });
