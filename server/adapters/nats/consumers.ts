@@ -1,6 +1,8 @@
 import {
   AckPolicy,
+  type Consumer,
   type ConsumerConfig,
+  type ConsumerMessages,
   DeliverPolicy,
   JetStreamApiError,
   type JetStreamClient,
@@ -300,15 +302,27 @@ function createSource(
   decode: (m: JsMsg) => Delivery | UndecodableDelivery,
 ): DeliverySource {
   let stopped = false;
-  let onStop: () => void = () => {};
-  const stoppedSignal = new Promise<typeof STOPPED>((resolve) => {
-    onStop = () => resolve(STOPPED);
-  });
+  // the pulls under way, woken by stop(); each pull has its own signal, so what waits on it is
+  // released with the pull (one signal for the source's life would gather a reaction per message)
+  const wakers = new Set<() => void>();
+  // looked up once (a JetStream API request), not per pull; looked up again after a failed pull
+  let consumer: Consumer | undefined;
   return {
     async *pull(max, expiresMs, leftoverDelayMs = () => 0) {
       if (stopped) return;
-      const consumer = await o.js.consumers.get(stream, consumerName);
-      const msgs = await consumer.fetch({ max_messages: max, expires: expiresMs });
+      let msgs: ConsumerMessages;
+      try {
+        consumer ??= await o.js.consumers.get(stream, consumerName);
+        msgs = await consumer.fetch({ max_messages: max, expires: expiresMs });
+      } catch (e) {
+        consumer = undefined;
+        throw e;
+      }
+      let wake: () => void = () => {};
+      const stoppedSignal = new Promise<typeof STOPPED>((resolve) => {
+        wake = () => resolve(STOPPED);
+      });
+      wakers.add(wake);
       // Iterated by hand: stopping early must not close the inbox while the server's pull request
       // is still open, or messages sent to it would wait out ack_wait. They are handed back instead.
       const it = msgs[Symbol.asyncIterator]();
@@ -326,6 +340,7 @@ function createSource(
           yield decode(r.value);
         }
       } finally {
+        wakers.delete(wake);
         if (!done) {
           void (async () => {
             for (let r = await next; !r.done; r = await it.next()) r.value.nak(leftoverDelayMs());
@@ -335,7 +350,8 @@ function createSource(
     },
     stop() {
       stopped = true;
-      onStop();
+      for (const w of wakers) w();
+      wakers.clear();
     },
   };
 }
