@@ -534,7 +534,7 @@ async function main() {
   // the profile covers the measured sections (not the pre-load of the drain and replay sections)
   let profiling = false;
   const startProfile = () => {
-    if (PROFILE && !profiling) product?.proc.kill("SIGUSR2");
+    if ((PROFILE || process.env.BENCH_HEAP_PROFILE) && !profiling) product?.proc.kill("SIGUSR2");
     profiling = true;
   };
   const p = productInfo;

@@ -63,6 +63,22 @@ async function main() {
     const s = session;
     process.on("SIGUSR2", () => void post(s, "Profiler.start"));
   }
+  // BENCH_HEAP_PROFILE=<file>: allocations by call site (sampled, counting objects already collected)
+  // from SIGUSR2 to SIGTERM
+  const heapPath = process.env.BENCH_HEAP_PROFILE;
+  let heapSession: Session | undefined;
+  if (heapPath) {
+    heapSession = new Session();
+    heapSession.connect();
+    const s = heapSession;
+    process.on("SIGUSR2", () =>
+      void post(s, "HeapProfiler.startSampling", {
+        samplingInterval: 16_384,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      }),
+    );
+  }
 
   let controlUrl: string | undefined;
   if (process.env.BENCH_CONTROL === "1") {
@@ -124,6 +140,14 @@ async function main() {
     if (stopping) return;
     stopping = true;
     void (async () => {
+      if (heapSession && heapPath) {
+        try {
+          const { profile } = await post<{ profile: object }>(heapSession, "HeapProfiler.stopSampling");
+          writeFileSync(heapPath, JSON.stringify(profile));
+        } catch (e) {
+          console.error(`could not write the heap profile: ${String(e)}`);
+        }
+      }
       if (session && profilePath) {
         try {
           const { profile } = await post<{ profile: object }>(session, "Profiler.stop");

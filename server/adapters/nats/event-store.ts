@@ -15,7 +15,7 @@ import type { CloudEvent } from "../../core/cloudevents/event";
 import { decodeNats, encodeNats, type HeaderReader } from "../../core/cloudevents/nats";
 import { headerReader } from "./message-headers";
 import { PublishHeaders } from "./publish-headers";
-import { readRange } from "./range-reader";
+import { readRange, readRangeBatches } from "./range-reader";
 import { streamFigures } from "./streams";
 
 export interface NatsEventStoreOptions {
@@ -224,10 +224,14 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     return n;
   }
 
-  async function* read(q: RangeInput): AsyncGenerator<StoredEvent> {
-    for await (const m of readRange(o.js, o.jsm, { stream: o.stream, batch: READ_BATCH, ...q })) {
-      const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
-      if (e) yield e;
+  async function* read(q: RangeInput): AsyncGenerator<StoredEvent[]> {
+    for await (const batch of readRangeBatches(o.js, o.jsm, { stream: o.stream, batch: READ_BATCH, ...q })) {
+      const events: StoredEvent[] = [];
+      for (const m of batch) {
+        const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
+        if (e) events.push(e);
+      }
+      if (events.length > 0) yield events;
     }
   }
 

@@ -68,8 +68,8 @@ export interface RangeInput {
 
 /** Where events live (JetStream). */
 export interface EventStore {
-  /** A range in stream order, up to the last event stored when the read began. */
-  read(q: RangeInput): AsyncIterable<StoredEvent>;
+  /** A range in stream order, up to the last event stored when the read began, a batch (one pull) at a time. */
+  read(q: RangeInput): AsyncIterable<StoredEvent[]>;
   /** How many events `read(q)` would give now (counted by the server, without reading them). */
   count(q: RangeInput): Promise<number>;
   /** Appends all items pipelined; resolves in item order. Rejects with `AppError` UNAVAILABLE if any is not acknowledged. */

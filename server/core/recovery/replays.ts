@@ -95,7 +95,7 @@ export function createReplayService(o: ReplayServiceOptions) {
   async function count(range: RangeInput, accept: (e: StoredEvent) => boolean, bySubject: boolean): Promise<number> {
     if (bySubject) return o.store.count(range);
     let n = 0;
-    for await (const e of o.store.read({ ...range, headersOnly: true })) if (accept(e)) n++;
+    for await (const batch of o.store.read({ ...range, headersOnly: true })) for (const e of batch) if (accept(e)) n++;
     return n;
   }
 
@@ -171,11 +171,13 @@ export function createReplayService(o: ReplayServiceOptions) {
             countEvents(o.metrics, "replayed", part);
             h.progress(part.length, 0, part[part.length - 1]?.seq);
           };
-          for await (const e of o.store.read(range)) {
-            if (h.cancelled()) return;
-            if (!accept(e)) continue;
-            batch.push(e);
-            if (batch.length >= Math.min(100, Math.max(1, Math.ceil(ratePerSec / 10)))) await flush();
+          for await (const read of o.store.read(range)) {
+            for (const e of read) {
+              if (h.cancelled()) return;
+              if (!accept(e)) continue;
+              batch.push(e);
+              if (batch.length >= Math.min(100, Math.max(1, Math.ceil(ratePerSec / 10)))) await flush();
+            }
           }
           if (!h.cancelled()) await flush();
         },
@@ -253,17 +255,19 @@ export function createReplayService(o: ReplayServiceOptions) {
           batch = [];
         };
         try {
-          for await (const e of o.store.read(range)) {
-            if (handle?.cancelled()) return;
-            if (!accept(e)) continue;
-            const wait = limiter.take(1);
-            if (wait) {
-              record();
-              await wait;
+          for await (const read of o.store.read(range)) {
+            for (const e of read) {
+              if (handle?.cancelled()) return;
+              if (!accept(e)) continue;
+              const wait = limiter.take(1);
+              if (wait) {
+                record();
+                await wait;
+              }
+              batch.push(e);
+              if (batch.length >= 64) record();
+              yield e;
             }
-            batch.push(e);
-            if (batch.length >= 64) record();
-            yield e;
           }
           ended = true;
         } finally {
