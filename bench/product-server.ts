@@ -71,12 +71,14 @@ async function main() {
     heapSession = new Session();
     heapSession.connect();
     const s = heapSession;
-    process.on("SIGUSR2", () =>
-      void post(s, "HeapProfiler.startSampling", {
-        samplingInterval: 16_384,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      }),
+    process.on(
+      "SIGUSR2",
+      () =>
+        void post(s, "HeapProfiler.startSampling", {
+          samplingInterval: 16_384,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        }),
     );
   }
 
