@@ -43,6 +43,8 @@ export class LabelLimiter {
   }
 }
 
+const CHILD_CACHE = 10_000;
+
 const SNAKE: Record<CountMetric, string> = {
   published: "published",
   delivered: "delivered",
@@ -200,15 +202,34 @@ export function createPrometheus(o: { labelLimit: number; sources: PrometheusSou
     }
   }
 
+  // Label sets are looked up once and kept (prom-client hashes the labels on every inc / observe
+  // otherwise — per delivered event); the caches are cleared if they ever hold CHILD_CACHE entries.
+  const eventChildren = new Map<string, { inc(n: number): void }>();
+  const latencyChildren = new Map<string, { observe(v: number): void }>();
   function count(metric: CountMetric, tenant: string, type: string, n: number): void {
-    events.inc({ event: SNAKE[metric], tenant: tenants.value(tenant), type: types.value(type) }, n);
+    const key = `${metric}\u0000${tenant}\u0000${type}`;
+    let child = eventChildren.get(key);
+    if (!child) {
+      if (eventChildren.size >= CHILD_CACHE) eventChildren.clear();
+      child = events.labels({ event: SNAKE[metric], tenant: tenants.value(tenant), type: types.value(type) });
+      eventChildren.set(key, child);
+    }
+    child.inc(n);
   }
 
   return {
     contentType: registry.contentType,
     published: (tenant, type, n) => count("published", tenant, type, n),
     count,
-    latency: (subscription, ms) => latency.observe({ subscription }, ms / 1000),
+    latency(subscription, ms) {
+      let child = latencyChildren.get(subscription);
+      if (!child) {
+        if (latencyChildren.size >= CHILD_CACHE) latencyChildren.clear();
+        child = latency.labels({ subscription });
+        latencyChildren.set(subscription, child);
+      }
+      child.observe(ms / 1000);
+    },
     http(method, route, status, seconds) {
       httpRequests.inc({ method, route, status: String(status) });
       httpDuration.observe({ method, route }, seconds);

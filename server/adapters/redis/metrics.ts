@@ -110,6 +110,8 @@ interface CountEntry {
   sec: number;
   coarse: boolean;
   n: number;
+  /** Still in the map being filled (false once a flush has taken it). */
+  live: boolean;
 }
 
 interface SubAcc {
@@ -202,17 +204,29 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
 
   // ---- recording (synchronous, bounded) ----
 
+  // the entry each metric counted into last: a run of events of one tenant and type in one second
+  // (the usual case) adds to it without building its key again
+  const lastCount = new Map<CountMetric, CountEntry>();
+
   function addCount(metric: CountMetric, tenant: string, type: string, n: number, sec: number, coarse = false): void {
     if (n <= 0) return;
+    const last = lastCount.get(metric);
+    if (!coarse && last && last.sec === sec && !last.coarse && last.tenant === tenant && last.type === type && last.live) {
+      last.n += n;
+      return;
+    }
     const s = coarse ? minuteOf(sec) : sec;
     const key = `${metric}\u0000${tenant}\u0000${type}\u0000${s}\u0000${coarse ? "m" : "s"}`;
     const cur = counts.get(key);
     if (cur) {
       cur.n += n;
+      if (!coarse) lastCount.set(metric, cur);
       return;
     }
     if (counts.size < maxPending) {
-      counts.set(key, { metric, tenant, type, sec: s, coarse, n });
+      const entry: CountEntry = { metric, tenant, type, sec: s, coarse, n, live: true };
+      counts.set(key, entry);
+      if (!coarse) lastCount.set(metric, entry);
       return;
     }
     // full: keep the minute (and the total) rather than the second; past twice the bound, drop and count
@@ -220,7 +234,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       addCount(metric, tenant, type, n, sec, true);
       return;
     }
-    if (counts.size < maxPending * 2) counts.set(key, { metric, tenant, type, sec: s, coarse, n });
+    if (counts.size < maxPending * 2) counts.set(key, { metric, tenant, type, sec: s, coarse, n, live: true });
     else dropped += n;
   }
 
@@ -258,7 +272,15 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     }
   }
 
-  function addLatency(subscription: string, minute: number, buckets: number[], n: number, sum: number): void {
+  /** Adds bucket counts, or (`buckets` undefined) one observation in bucket `one`. */
+  function addLatency(
+    subscription: string,
+    minute: number,
+    buckets: number[] | undefined,
+    n: number,
+    sum: number,
+    one = 0,
+  ): void {
     const key = `${subscription}\u0000${minute}`;
     let acc = latencies.get(key);
     if (!acc) {
@@ -269,7 +291,8 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       acc = { subscription, minute, buckets: new Array(NB).fill(0), n: 0, sum: 0 };
       latencies.set(key, acc);
     }
-    for (let i = 0; i < NB; i++) acc.buckets[i] = (acc.buckets[i] ?? 0) + (buckets[i] ?? 0);
+    if (buckets) for (let i = 0; i < NB; i++) acc.buckets[i] = (acc.buckets[i] ?? 0) + (buckets[i] ?? 0);
+    else acc.buckets[one] = (acc.buckets[one] ?? 0) + 1;
     acc.n += n;
     acc.sum += sum;
   }
@@ -387,7 +410,10 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     statuses = new Map();
     latencies = new Map();
     lags = [];
-    for (const e of c.values()) units.push(countUnit(e));
+    for (const e of c.values()) {
+      e.live = false;
+      units.push(countUnit(e));
+    }
     if (sha) {
       const all = [...st];
       for (let i = 0; i < all.length; i += STATUS_PER_CALL) units.push(statusUnit(all.slice(i, i + STATUS_PER_CALL), sha));
@@ -491,9 +517,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       }
     },
     latency(subscription, ms) {
-      const buckets = new Array(NB).fill(0);
-      buckets[bucketIndex(ms)] = 1;
-      addLatency(subscription, minuteOf(Math.floor(now() / 1000)), buckets, 1, ms);
+      addLatency(subscription, minuteOf(Math.floor(now() / 1000)), undefined, 1, ms, bucketIndex(ms));
     },
     lag: addLags,
   };
