@@ -150,6 +150,30 @@ describe("WebSocket delivery of a durable subscription", () => {
     expect(await c.take((x) => x.type === "error")).toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("an event not answered within the subscription's ack wait is retried as attempt 2", async () => {
+    const type = uniqueType();
+    const sub = await createSub({ types: [type], retry: { ackWaitMs: 1000, initialDelayMs: 0, jitter: 0 } });
+    const c = await client();
+    await c.subscribe({ subscription: sub.id });
+    const pub = await publish(ce(type));
+    const first = await c.nextEvent(sub.id);
+    const sentAt = Date.now();
+    expect(first).toMatchObject({ seq: pub.seq, attempt: 1 });
+    // no answer: after ~1 s the server counts a failed attempt and the event comes again
+    const second = await c.nextEvent(sub.id, 10_000);
+    expect(second).toMatchObject({ seq: pub.seq, attempt: 2 });
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(900);
+    c.send({ type: "ack", deliveryId: second.deliveryId });
+    // the late answer to the first delivery is refused: it was already given up
+    c.send({ type: "ack", deliveryId: first.deliveryId });
+    expect(await c.take((x) => x.type === "error")).toMatchObject({ code: "NOT_FOUND" });
+    const stats = await until(async () => {
+      const st = (await getSub(sub.id)).stats;
+      return st?.lastError && st.delivered >= 1 ? st : undefined;
+    });
+    expect(stats.lastError?.message).toMatch(/not acknowledged within 1000 ms/);
+  });
+
   it("nack with delayMs redelivers the same event as attempt 2, no sooner than the delay", async () => {
     const type = uniqueType();
     const sub = await createSub({ types: [type] });

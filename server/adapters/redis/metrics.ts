@@ -60,32 +60,22 @@ export interface RedisMetricsOptions {
 }
 
 /**
- * Sets fields of status hashes, many events per call: for each key, ARGV holds a count of
- * operations, then that many (op, field, value): `m` max, `i` increment, `e` newer "<ms>|…", `n` if
- * absent (on a hash that does not exist yet, each is a plain set); then EXPIRE. ARGV[1] is the TTL.
+ * Sets fields of status hashes, many events per call. ARGV[1] is the TTL; ARGV[k + 1] holds the
+ * operations on KEYS[k] as one string of `op \x1f field \x1f value \x1e` records (one argument per
+ * event, not three per field): `m` max, `i` increment, `e` newer "<ms>|…", `n` if absent — on a hash
+ * that does not exist yet, each is a plain set, all in one HSET; then EXPIRE.
  */
 const STATUS_LUA = `
 local ttl = ARGV[1]
-local a = 2
 for k = 1, #KEYS do
   local key = KEYS[k]
-  local n = tonumber(ARGV[a])
-  a = a + 1
-  if redis.call('EXISTS', key) == 0 then
-    -- a new hash (the usual case: one flush sees the attempt and its answer): every value as it is, at once
-    local fv = {}
-    for j = 1, n do
-      fv[#fv + 1] = ARGV[a + 1]
-      fv[#fv + 1] = ARGV[a + 2]
-      a = a + 3
-    end
-    if n > 0 then redis.call('HSET', key, unpack(fv)) end
-    n = 0
-  end
-  for j = 1, n do
-    local op, f, v = ARGV[a], ARGV[a + 1], ARGV[a + 2]
-    a = a + 3
-    if op == 'm' then
+  local fresh = redis.call('EXISTS', key) == 0
+  local fv = {}
+  for op, f, v in string.gmatch(ARGV[k + 1], '([^\\31\\30]+)\\31([^\\31\\30]+)\\31([^\\31\\30]*)\\30') do
+    if fresh then
+      fv[#fv + 1] = f
+      fv[#fv + 1] = v
+    elseif op == 'm' then
       local cur = redis.call('HGET', key, f)
       if (not cur) or tonumber(cur) < tonumber(v) then redis.call('HSET', key, f, v) end
     elseif op == 'i' then
@@ -97,6 +87,7 @@ for k = 1, #KEYS do
       redis.call('HSETNX', key, f, v)
     end
   end
+  if #fv > 0 then redis.call('HSET', key, unpack(fv)) end
   redis.call('EXPIRE', key, ttl)
 end
 return 1
@@ -333,10 +324,9 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     const args: string[] = [String(statusTtl)];
     for (const [seq, acc] of part) {
       keys.push(statusKey(seq));
-      const at = args.length;
-      args.push("0");
+      let rec = "";
       const op = (o: string, f: string, v: string | number | undefined) => {
-        if (v !== undefined) args.push(o, f, String(v));
+        if (v !== undefined) rec += `${o}\u001f${f}\u001f${v}\u001e`;
       };
       for (const [sub, s] of acc.subs) {
         op("m", `${sub}|d`, s.delivered);
@@ -345,9 +335,10 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
         op("m", `${sub}|x`, s.deadLettered);
         if (s.attempts > 0) op("i", `${sub}|n`, s.attempts);
         op("n", `${sub}|l`, s.latencyMs);
+        // JSON text holds no raw control characters, so no record separator either
         if (s.error) op("e", `${sub}|e`, `${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}`);
       }
-      args[at] = String((args.length - at - 1) / 3);
+      args.push(rec);
     }
     return {
       write: (m) => void m.evalsha(sha, keys.length, ...keys, ...args),

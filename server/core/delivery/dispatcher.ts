@@ -153,6 +153,7 @@ export class Dispatcher {
   }
 
   private poke(): void {
+    if (this.wakers.size === 0) return;
     const sleepers = [...this.wakers];
     this.wakers.clear();
     for (const w of sleepers) w();
@@ -229,26 +230,31 @@ export class Dispatcher {
   }
 
   private track(d: Delivery | UndecodableDelivery, probe: boolean): void {
-    const p = ("undecodable" in d ? this.poison(d) : this.handle(d, probe))
-      .catch((e) =>
-        this.deps.log("error", "delivery handling failed", {
-          subscription: this.sub.id,
-          seq: d.seq,
-          err: String(e),
-          ...("undecodable" in d ? {} : eventLogFields(d.event, d.tenant)),
-        }),
-      )
-      // a probe that ended without an answer from the target (skipped, handed back, dead-lettered unseen) frees the probe slot
-      .finally(() => {
-        if (probe) this.breaker.release();
-      });
+    const p = this.settle(d, probe);
     this.inFlight.add(p);
     this.stats.inFlight = this.inFlight.size;
-    void p.finally(() => {
+    void p.then(() => {
       this.inFlight.delete(p);
       this.stats.inFlight = this.inFlight.size;
       this.poke();
     });
+  }
+
+  /** Handles one delivery to its end; never rejects. */
+  private async settle(d: Delivery | UndecodableDelivery, probe: boolean): Promise<void> {
+    try {
+      await ("undecodable" in d ? this.poison(d) : this.handle(d, probe));
+    } catch (e) {
+      this.deps.log("error", "delivery handling failed", {
+        subscription: this.sub.id,
+        seq: d.seq,
+        err: String(e),
+        ...("undecodable" in d ? {} : eventLogFields(d.event, d.tenant)),
+      });
+    } finally {
+      // a probe that ended without an answer from the target (skipped, handed back, dead-lettered unseen) frees the probe slot
+      if (probe) this.breaker.release();
+    }
   }
 
   private async handle(delivered: Delivery, probe: boolean): Promise<void> {

@@ -31,8 +31,13 @@ export interface WsOptions {
 
 interface Pending {
   resolve: (o: DeliveryOutcome) => void;
-  timer: ReturnType<typeof setTimeout>;
+  /** When it counts as not acknowledged (ms since the epoch). */
+  deadline: number;
+  ackWaitMs: number;
 }
+
+/** How often a connection looks for deliveries past their ack wait (one timer, not one per delivery). */
+const ACK_SWEEP_MS = 100;
 
 /**
  * `/api/ws`: services subscribe to durable subscriptions (or an ad-hoc filter), receive events with a
@@ -123,6 +128,16 @@ export function attachWebSocket(
       send({ type: "error", code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
     };
 
+    // one timer per connection finds deliveries past their ack wait (at most the in-flight limits to look at)
+    const sweep = setInterval(() => {
+      const now = Date.now();
+      for (const [id, p] of pending) {
+        if (p.deadline > now) continue;
+        settle(id, { ok: false, retryable: true, message: `not acknowledged within ${p.ackWaitMs} ms` });
+      }
+    }, ACK_SWEEP_MS);
+    sweep.unref();
+
     const heartbeat = setInterval(() => send({ type: "ping", at: new Date().toISOString() }), opts.heartbeatMs ?? 15_000);
     heartbeat.unref();
 
@@ -135,13 +150,9 @@ export function attachWebSocket(
           if (closed) return Promise.resolve({ ok: false, gone: true } as const);
           mine++;
           return new Promise<DeliveryOutcome>((resolve) => {
-            const timer = setTimeout(
-              () => settle(d.deliveryId, { ok: false, retryable: true, message: `not acknowledged within ${ackWaitMs} ms` }),
-              ackWaitMs,
-            );
-            timer.unref();
             pending.set(d.deliveryId, {
-              timer,
+              deadline: Date.now() + ackWaitMs,
+              ackWaitMs,
               resolve: (o) => {
                 mine--;
                 resolve(o);
@@ -158,7 +169,6 @@ export function attachWebSocket(
       const p = pending.get(deliveryId);
       if (!p) return false;
       pending.delete(deliveryId);
-      clearTimeout(p.timer);
       p.resolve(outcome);
       return true;
     }
@@ -299,6 +309,7 @@ export function attachWebSocket(
       closed = true;
       if (stall) clearInterval(stall);
       clearInterval(heartbeat);
+      clearInterval(sweep);
       for (const id of [...pending.keys()]) settle(id, { ok: false, gone: true });
       for (const id of [...joined.keys()]) leave(id);
     });
