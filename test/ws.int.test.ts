@@ -150,6 +150,26 @@ describe("WebSocket delivery of a durable subscription", () => {
     expect(await c.take((x) => x.type === "error")).toMatchObject({ code: "NOT_FOUND" });
   });
 
+  it("acks several deliveries in one frame (deliveryIds); an unknown id in it is reported, the rest settle", async () => {
+    const type = uniqueType();
+    const sub = await createSub({ types: [type] });
+    const c = await client();
+    await c.subscribe({ subscription: sub.id, maxInFlight: 10 });
+    await publishBatch([ce(type), ce(type), ce(type)]);
+    const frames = [await c.nextEvent(sub.id), await c.nextEvent(sub.id), await c.nextEvent(sub.id)];
+    c.send({ type: "ack", deliveryIds: [...frames.map((f) => f.deliveryId), "nope"] });
+    expect(await c.take((x) => x.type === "error")).toMatchObject({
+      code: "NOT_FOUND",
+      message: expect.stringContaining("nope"),
+    });
+    await until(async () => {
+      const st = (await getSub(sub.id)).stats;
+      return st && st.delivered >= 3 && st.ackPending === 0 ? st : undefined;
+    });
+    c.send({ type: "ack", deliveryId: "x", deliveryIds: ["y"] });
+    expect(await c.take((x) => x.type === "error")).toMatchObject({ code: "VALIDATION" });
+  });
+
   it("an event not answered within the subscription's ack wait is retried as attempt 2", async () => {
     const type = uniqueType();
     const sub = await createSub({ types: [type], retry: { ackWaitMs: 1000, initialDelayMs: 0, jitter: 0 } });

@@ -121,6 +121,19 @@ describe("openSubscription", () => {
     await s.close();
   });
 
+  it("acks given in one turn leave as one frame with deliveryIds; close sends the acks not yet sent", async () => {
+    const s = start(() => {});
+    socket(0).open();
+    socket(0).receive({ type: "subscribed", subscription: "sub_1", adHoc: false });
+    await s.ready;
+    for (let i = 1; i <= 3; i++) socket(0).receive(event(i));
+    await until(() => socket(0).sent.length === 2);
+    expect(socket(0).sent[1]).toEqual({ type: "ack", deliveryIds: ["d1", "d2", "d3"] });
+    socket(0).receive(event(4));
+    await s.close(); // handled at once; its ack was queued for the next turn
+    expect(socket(0).sent).toContainEqual({ type: "ack", deliveryId: "d4" });
+  });
+
   it("reconnects after a drop and re-subscribes; an answer due on the old connection is not sent on the new one", async () => {
     let finish: () => void = () => {};
     const s = start(

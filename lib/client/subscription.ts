@@ -160,6 +160,24 @@ export function openSubscription(o: {
   const send = (ws: WebSocketLike, f: ClientFrame) => {
     if (ws.readyState === WS_OPEN) ws.send(JSON.stringify(f));
   };
+  // acks made in one turn leave as one frame (`deliveryIds`), per connection
+  let acks: { ws: WebSocketLike; ids: string[] }[] = [];
+  const flushAcks = () => {
+    const batch = acks;
+    acks = [];
+    for (const a of batch) {
+      for (let i = 0; i < a.ids.length; i += 1000) {
+        const ids = a.ids.slice(i, i + 1000);
+        send(a.ws, ids.length === 1 ? { type: "ack", deliveryId: ids[0] as string } : { type: "ack", deliveryIds: ids });
+      }
+    }
+  };
+  const ackSoon = (ws: WebSocketLike, id: string) => {
+    if (acks.length === 0) setTimeout(flushAcks, 0);
+    const mine = acks.find((a) => a.ws === ws);
+    if (mine) mine.ids.push(id);
+    else acks.push({ ws, ids: [id] });
+  };
 
   const subscribeFrame = (): ClientFrame => ({
     type: "subscribe",
@@ -299,7 +317,9 @@ export function openSubscription(o: {
     };
     // the answer goes back on the connection the event came on: after a reconnect the server has
     // already handed the event to someone else, and the delivery id means nothing on a new connection
-    const p = run().then((answer) => send(ws, answer));
+    const p = run().then((answer) =>
+      answer.type === "ack" && answer.deliveryId ? ackSoon(ws, answer.deliveryId) : send(ws, answer),
+    );
     inFlight.add(p);
     void p.finally(() => inFlight.delete(p));
   }
@@ -321,6 +341,7 @@ export function openSubscription(o: {
         ]);
         clearTimeout(timer);
       }
+      flushAcks(); // answers given, not yet sent
       release();
       if (ws) {
         await new Promise<void>((resolve) => {

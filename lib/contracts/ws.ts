@@ -30,7 +30,11 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     .strict()
     .refine((f) => (f.subscription === undefined) !== (f.filter === undefined), "give either subscription or filter"),
   z.object({ type: z.literal("unsubscribe"), subscription: z.string().min(1).max(100) }).strict(),
-  z.object({ type: z.literal("ack"), deliveryId: id }).strict(),
+  /** One delivery done, or several at once (`deliveryIds`: what a client answers in one go). */
+  z
+    .object({ type: z.literal("ack"), deliveryId: id.optional(), deliveryIds: z.array(id).min(1).max(1000).optional() })
+    .strict()
+    .refine((f) => (f.deliveryId === undefined) !== (f.deliveryIds === undefined), "give either deliveryId or deliveryIds"),
   z.object({ type: z.literal("nack"), deliveryId: id, delayMs: z.number().int().min(0).max(86_400_000).optional() }).strict(),
   z.object({ type: z.literal("reject"), deliveryId: id, reason: z.string().max(2000).optional() }).strict(),
   z.object({ type: z.literal("ping") }).strict(),

@@ -274,7 +274,8 @@ export function attachWebSocket(
           send({ type: "unsubscribed", subscription: frame.subscription });
           return;
         case "ack":
-          if (!settle(frame.deliveryId, { ok: true })) fail(unknownDelivery(frame.deliveryId));
+          for (const id of frame.deliveryIds ?? [frame.deliveryId as string])
+            if (!settle(id, { ok: true })) fail(unknownDelivery(id));
           return;
         case "nack":
           if (
