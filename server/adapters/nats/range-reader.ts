@@ -107,26 +107,29 @@ function pullNow(
   return new Promise((resolve, reject) => {
     const out: (RangeMessage & { pending: number })[] = [];
     const inbox = createInbox(inboxPrefix);
-    let answered = false;
+    // the server is gone when nothing at all arrives for PULL_TIMEOUT_MS (a pull that is answering
+    // slowly goes on: ending it would drop the rest of its messages, which a consumer without acks
+    // does not send again)
+    let heard = false;
     const finish = (err?: Error) => {
-      clearTimeout(timer);
+      clearInterval(timer);
       sub.unsubscribe();
       if (err) reject(err);
       else resolve(out);
     };
-    const timer = setTimeout(
-      () => finish(answered ? undefined : new Error(`no answer to a pull from ${stream} within ${PULL_TIMEOUT_MS} ms`)),
-      PULL_TIMEOUT_MS,
-    );
+    const timer = setInterval(() => {
+      if (heard) heard = false;
+      else finish(new Error(`no answer to a pull from ${stream} within ${PULL_TIMEOUT_MS} ms`));
+    }, PULL_TIMEOUT_MS);
     const sub = nc.subscribe(inbox, {
       callback: (err, m) => {
         if (err) return finish(err);
+        heard = true;
         if (!m.reply) {
           // a status: 404 no messages / 408 fewer than asked / 409 consumer gone end the pull; 100 is a heartbeat
           if ((m.headers?.code ?? 0) >= 400) finish();
           return;
         }
-        answered = true; // answering: the batch is bounded, so is the rest
         const info = parseAckReply(m.reply);
         if (!info) return;
         out.push({
