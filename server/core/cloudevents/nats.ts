@@ -18,6 +18,8 @@ import { fromJson } from "./json";
 
 export const DATA_KIND_HEADER = "Anumate-Data";
 export const EXT_TYPES_HEADER = "Anumate-Ext-Types";
+const DATA_KIND_LOWER = DATA_KIND_HEADER.toLowerCase();
+const EXT_TYPES_LOWER = EXT_TYPES_HEADER.toLowerCase();
 
 export interface NatsMessage {
   headers: [string, string][];
@@ -67,8 +69,8 @@ export function decodeNats(
   let anyCe = false;
   for (const key of headers.keys()) {
     const lower = key.toLowerCase();
-    if (lower === DATA_KIND_HEADER.toLowerCase()) kind = headers.get(key);
-    else if (lower === EXT_TYPES_HEADER.toLowerCase()) extTypes = headers.get(key);
+    if (lower === DATA_KIND_LOWER) kind = headers.get(key);
+    else if (lower === EXT_TYPES_LOWER) extTypes = headers.get(key);
     if (!lower.startsWith("ce-") || lower.length < 4) continue;
     anyCe = true;
     const decoded = decodeHeaderValue(headers.get(key));

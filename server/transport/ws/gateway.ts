@@ -340,14 +340,6 @@ function unknownDelivery(id: string): AppError {
  * placed in the frame without being parsed and serialized again.
  */
 export function eventFrameText(subscription: string, d: Delivery): string {
-  const head: Omit<Extract<ServerFrame, { type: "event" }>, "event"> = {
-    type: "event",
-    subscription,
-    deliveryId: d.deliveryId,
-    attempt: d.attempt,
-    seq: d.seq,
-    tenant: d.tenant,
-    ...(d.replayId ? { replayId: d.replayId } : {}),
-  };
-  return `${JSON.stringify(head).slice(0, -1)},"event":${toJsonText(d.event)}}`;
+  const replay = d.replayId ? `,"replayId":${JSON.stringify(d.replayId)}` : "";
+  return `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${JSON.stringify(d.tenant)}${replay},"event":${toJsonText(d.event)}}`;
 }

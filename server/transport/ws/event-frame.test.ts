@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { storedJsonData } from "../../core/cloudevents/data";
+import { createEvent } from "../../core/cloudevents/event";
+import { toJson } from "../../core/cloudevents/json";
+import type { Delivery } from "../../core/delivery/ports";
+import { eventFrameText } from "./gateway";
+
+function delivery(over: Partial<Delivery> = {}): Delivery {
+  const r = createEvent({
+    attributes: {
+      specversion: "1.0",
+      id: 'e"1\\u2028',
+      source: "/s",
+      type: "com.anumate.t",
+      datacontenttype: "application/json",
+    },
+    data: storedJsonData(new TextEncoder().encode('{\n "a": "ü\\n"\n}')),
+  });
+  if (!r.ok) throw new Error("bad event");
+  const noop = () => {};
+  return {
+    seq: 42,
+    subject: "p.acme.com.anumate.t",
+    tenant: "acme",
+    storedAt: "2026-01-01T00:00:00.000Z",
+    event: r.event,
+    attempt: 2,
+    deliveryId: "sub_1:42:2",
+    ack: noop,
+    nak: noop,
+    term: noop,
+    working: noop,
+    ...over,
+  };
+}
+
+describe("eventFrameText (the WebSocket event frame as text)", () => {
+  it("is the JSON of the event frame, stored data included as it was stored", () => {
+    const d = delivery();
+    const frame = JSON.parse(eventFrameText('sub "x"', d));
+    expect(frame).toEqual({
+      type: "event",
+      subscription: 'sub "x"',
+      deliveryId: "sub_1:42:2",
+      attempt: 2,
+      seq: 42,
+      tenant: "acme",
+      event: { ...toJson(d.event), data: { a: "ü\n" } },
+    });
+    expect(eventFrameText("s", d)).not.toContain("\n");
+  });
+
+  it("carries the replay id when there is one", () => {
+    expect(JSON.parse(eventFrameText("s", delivery({ replayId: "job_1" })))).toMatchObject({ replayId: "job_1" });
+    expect(JSON.parse(eventFrameText("s", delivery()))).not.toHaveProperty("replayId");
+  });
+});
