@@ -229,6 +229,48 @@ describe("round trips through the stored form", () => {
   });
 });
 
+describe("the bus's own messages (marked Anumate-Data)", () => {
+  it("are decoded straight into the event, equal to what the general path makes of them", () => {
+    const rnd = prng(2718);
+    for (let n = 0; n < 300; n++) {
+      const attrs: Record<string, unknown> = { ...EVENT, id: randomText(rnd, 1), type: randomText(rnd, 1) };
+      if (rnd() < 0.5) attrs.subject = randomText(rnd, 1);
+      if (rnd() < 0.5) attrs.time = "2026-01-31T12:00:00.5Z";
+      if (rnd() < 0.5) attrs.s = randomText(rnd);
+      if (rnd() < 0.5) attrs.i = Math.floor(rnd() * 1000) - 500;
+      if (rnd() < 0.5) attrs.b = rnd() < 0.5;
+      if (rnd() < 0.3) attrs["7"] = "numeric name";
+      const kind = Math.floor(rnd() * 4);
+      const data: EventData | undefined =
+        kind === 1
+          ? { kind: "json", value: { t: randomText(rnd) } }
+          : kind === 2
+            ? { kind: "binary", value: randomBytes(rnd, 16) }
+            : kind === 3
+              ? { kind: "text", value: randomText(rnd) }
+              : undefined;
+      if (kind === 3) attrs.datacontenttype = "text/plain";
+      const m = encodeNats(event(attrs, data));
+      const fast = decodeNats(reader(m.headers), m.payload);
+      // the same headers with the names in upper case take the general path (names are case-insensitive)
+      const general = decodeNats(reader(m.headers.map(([k, v]) => [k.startsWith("ce-") ? k.toUpperCase() : k, v])), m.payload);
+      if (!fast.ok || !general.ok) throw new Error("not decoded");
+      expect(fast.event).toEqual(general.event);
+      expect(Object.keys(fast.event.extensions)).toEqual(Object.keys(general.event.extensions));
+      expect(toJson(fast.event)).toEqual(toJson(general.event));
+      expect(Object.isFrozen(fast.event) && Object.isFrozen(fast.event.extensions)).toBe(true);
+    }
+  });
+
+  it("a marked message that does not decode cleanly goes to the general path and its errors", () => {
+    const m = encodeNats(event({ ...EVENT }, undefined));
+    const bad = m.headers.map(([k, v]): [string, string] => (k === "ce-id" ? [k, "%zz"] : [k, v]));
+    const r = decodeNats(reader(bad), m.payload);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]?.field).toBe("ce-id");
+  });
+});
+
 describe("structured mode (NATS-1 … NATS-6)", () => {
   const payload = encodeUtf8(JSON.stringify({ ...EVENT, datacontenttype: "text/plain", data: "hi", lunch: "tacos" }));
 

@@ -62,6 +62,11 @@ export function decodeNats(
   const contentType = headers?.get("content-type") || headers?.get("Content-Type") || "";
   if (contentType.toLowerCase().startsWith("application/cloudevents")) return decodeStructured(payload);
   if (!headers) return decodeStructured(payload); // no headers: NATS 1.0.2 structured mode
+  const marked = headers.get(DATA_KIND_HEADER);
+  if (marked) {
+    const event = decodeMarked(headers, marked, payload);
+    if (event) return { ok: true, event };
+  }
   const attributes: Record<string, unknown> = Object.create(null); // "ce-__proto__" stays an (invalid) attribute
   const problems: ErrorDetail[] = [];
   let kind: string | undefined;
@@ -103,6 +108,45 @@ export function decodeNats(
   }
   if (trusted) return { ok: true, event: storedEvent(attributes, data) };
   return createEvent({ attributes, data });
+}
+
+const UPPER = /[A-Z]/;
+
+/**
+ * A message the bus wrote itself (marked `Anumate-Data`, `ce-` names in lower case as `encodeNats`
+ * writes them), built straight into the event: the same result as the general path of
+ * `decodeNats` for such a message, without its intermediate copies. Anything unusual (a name in
+ * another case, a value that does not decode, an unknown data kind, a required attribute missing)
+ * returns undefined, and the general path decides.
+ */
+function decodeMarked(headers: HeaderReader, kind: string, payload: Uint8Array): CloudEvent | undefined {
+  const out: Record<string, unknown> = {};
+  const extensions: Record<string, ExtensionValue> = {};
+  let extTypes: string | undefined;
+  for (const key of headers.keys()) {
+    if (!key.startsWith("ce-")) {
+      if (key.length >= 3 && key.slice(0, 3).toLowerCase() === "ce-") return undefined;
+      if (key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
+      continue;
+    }
+    if (key.length < 4 || UPPER.test(key)) return undefined;
+    const decoded = decodeHeaderValue(headers.get(key));
+    if (!decoded.ok) return undefined;
+    const name = key.slice(3);
+    if (isCoreAttribute(name)) out[name] = decoded.value;
+    else extensions[name] = decoded.value;
+  }
+  if (typeof out.id !== "string" || typeof out.source !== "string" || typeof out.type !== "string" || out.specversion !== "1.0")
+    return undefined;
+  if (extTypes) applyExtensionTypes(extensions, extTypes);
+  let data: EventData | undefined;
+  if (kind === "json") data = payload.length > 0 ? storedJsonData(payload) : undefined;
+  else if (kind === "text") data = { kind: "text", value: decodeUtf8(payload) ?? "" };
+  else if (kind === "binary") data = { kind: "binary", value: payload };
+  else if (kind !== "none") return undefined;
+  out.extensions = Object.freeze(extensions);
+  if (data !== undefined) out.data = Object.freeze(data);
+  return Object.freeze(out) as unknown as CloudEvent;
 }
 
 /** A CloudEvent from attributes the bus validated before storing them (see `decodeNats`). */
