@@ -538,6 +538,7 @@ async function main() {
   publisherScript = await bundle("paced-publish.ts");
   product = startChild("product-server", productScript, [], {
     env: { BENCH_CONTROL: "1", ...(PROFILE ? { BENCH_CPU_PROFILE: profileFile } : {}) },
+    nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
   });
   productInfo = await product.line<ProductReady>("READY");
   // the profile covers the measured sections (not the pre-load of the drain and replay sections)
