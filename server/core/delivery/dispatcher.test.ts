@@ -62,6 +62,8 @@ class FakeSource implements DeliverySource {
   stopped = false;
   redeliver = false;
   failNextPull: Error | undefined;
+  /** Pulls to fail (after failNextPull). */
+  failPulls = 0;
   private wakeUp: (() => void) | undefined;
 
   constructor(private readonly journal: string[]) {}
@@ -141,6 +143,10 @@ class FakeSource implements DeliverySource {
       const e = this.failNextPull;
       this.failNextPull = undefined;
       throw e;
+    }
+    if (this.failPulls > 0) {
+      this.failPulls--;
+      throw new Error("consumer deleted");
     }
     const deadline = Date.now() + expiresMs;
     let n = 0;
@@ -1001,15 +1007,28 @@ describe("poison", () => {
 });
 
 describe("robustness", () => {
-  it("a failed pull is logged and retried", async () => {
+  it("a failed pull is retried at once (nats.js ends a pull whose heartbeats race its expiry with an error)", async () => {
     const h = harness();
-    h.source.failNextPull = new Error("consumer deleted");
+    h.source.failNextPull = new Error("heartbeats missed");
     const m = h.source.add(1);
+    const t0 = Date.now();
     h.start();
-    await until(() => h.logs.some((l) => l.level === "warn"), "warning");
-    h.target.fire(); // cut the 1 s back-off short
     await until(() => m.acks === 1, "ack");
+    expect(Date.now() - t0).toBeLessThan(300);
     expect(h.source.pulls.length).toBeGreaterThanOrEqual(2);
+    expect(h.logs.filter((l) => l.level === "warn")).toEqual([]);
+  });
+
+  it("pulls that keep failing are logged and retried with growing waits", async () => {
+    const h = harness();
+    h.source.failPulls = 3;
+    const m = h.source.add(1);
+    const t0 = Date.now();
+    h.start();
+    await until(() => m.acks === 1, "ack");
+    // 10 + 100 + 250 ms of waits before the fourth pull
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(340);
+    expect(h.logs.filter((l) => l.level === "warn" && l.msg === "pull failed; retrying").length).toBeGreaterThanOrEqual(2);
   });
 
   it("tells the source a long delivery is still being worked on", async () => {

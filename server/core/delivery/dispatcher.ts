@@ -53,6 +53,8 @@ export interface DispatcherStats {
 }
 
 const DLQ_RETRY_MS = 5000;
+/** Waits before pulling again after 1, 2, 3, … consecutive failed pulls. */
+const PULL_RETRY_MS = [10, 100, 250, 500, 1000];
 /**
  * An event delivered (maxAttempts + this) × 10 times with no answer on record is called undeliverable
  * (e.g. it crashes its handler's process). Generous, because hand-backs (an open circuit, a member
@@ -186,6 +188,9 @@ export class Dispatcher {
     // holds one slot and a busy one grows to the whole in-flight limit.
     let want = 1;
     let idle = false;
+    // consecutive failed pulls: the first is retried at once (nats.js ends a pull that outlives its
+    // heartbeats with an error — a race with the pull's own expiry, not a fault), then with backoff
+    let failures = 0;
     while (this.running) {
       // A source whose last pull came back empty lets the others claim free slots first: otherwise it
       // re-reserves the slot it just released before a woken source runs, and holds it a whole pull
@@ -216,10 +221,12 @@ export class Dispatcher {
           // an opening circuit ends the pull at once, so no more attempts are spent while it is open
           if (!this.running || this.breaker.state !== "closed") break;
         }
+        failures = 0;
       } catch (e) {
         if (!this.running) break;
-        this.deps.log("warn", "pull failed; retrying", { subscription: this.sub.id, err: String(e) });
-        await this.sleep(1000);
+        failures++;
+        if (failures > 1) this.deps.log("warn", "pull failed; retrying", { subscription: this.sub.id, err: String(e), failures });
+        await this.sleep(PULL_RETRY_MS[Math.min(failures, PULL_RETRY_MS.length) - 1] as number);
       } finally {
         this.reserved -= allowed - received;
         idle = received === 0;
