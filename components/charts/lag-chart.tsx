@@ -2,6 +2,7 @@
 
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { formatClock } from "@/lib/format";
+import { countAxis, GRID, timeAxis } from "./axes";
 import { describeLag, type LagPoint } from "./lag";
 
 /** A subscription's lag (not yet delivered) and ack-pending over time; gaps where nobody sampled. */
@@ -14,24 +15,9 @@ export function LagChart({ points, height = 200 }: { points: readonly LagPoint[]
         data={[...points]}
         margin={{ top: 8, right: 8, bottom: 0, left: -16 }}
       >
-        <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
-        <XAxis
-          dataKey="t"
-          type="number"
-          domain={["dataMin", "dataMax"]}
-          tickFormatter={(t: number) => formatClock(t).slice(0, 8)}
-          tick={{ fontSize: 11, fill: "currentColor", fillOpacity: 0.6 }}
-          stroke="currentColor"
-          strokeOpacity={0.2}
-          minTickGap={40}
-        />
-        <YAxis
-          allowDecimals={false}
-          domain={[0, (max: number) => Math.max(1, Math.ceil(max))]}
-          tick={{ fontSize: 11, fill: "currentColor", fillOpacity: 0.6 }}
-          stroke="currentColor"
-          strokeOpacity={0.2}
-        />
+        <CartesianGrid {...GRID} />
+        <XAxis {...timeAxis("t")} />
+        <YAxis allowDecimals={false} {...countAxis} />
         <Tooltip isAnimationActive={false} labelFormatter={(t) => formatClock(Number(t))} contentStyle={{ fontSize: 12 }} />
         <Legend wrapperStyle={{ fontSize: 12 }} />
         <Line

@@ -3,6 +3,7 @@
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from "recharts";
 import { METRIC_LABELS, RATE_METRICS, type RateMetric, type RateRow } from "@/components/dashboard/model";
 import { formatClock } from "@/lib/format";
+import { countAxis, GRID, timeAxis } from "./axes";
 
 const COLORS: Record<RateMetric, string> = {
   published: "var(--color-indigo-500)",
@@ -30,23 +31,9 @@ export function RatesChart({ rows, long, height = 220 }: { rows: readonly RateRo
         data={[...rows]}
         margin={{ top: 8, right: 8, bottom: 0, left: -12 }}
       >
-        <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
-        <XAxis
-          dataKey="t"
-          type="number"
-          domain={["dataMin", "dataMax"]}
-          tickFormatter={tick}
-          tick={{ fontSize: 11, fill: "currentColor", fillOpacity: 0.6 }}
-          stroke="currentColor"
-          strokeOpacity={0.2}
-          minTickGap={40}
-        />
-        <YAxis
-          domain={[0, (max: number) => Math.max(1, Math.ceil(max))]}
-          tick={{ fontSize: 11, fill: "currentColor", fillOpacity: 0.6 }}
-          stroke="currentColor"
-          strokeOpacity={0.2}
-        />
+        <CartesianGrid {...GRID} />
+        <XAxis {...timeAxis("t", tick)} />
+        <YAxis {...countAxis} />
         <Tooltip
           isAnimationActive={false}
           labelFormatter={(t) => formatClock(Number(t))}

@@ -3,6 +3,7 @@
 import { Area, AreaChart, CartesianGrid, Tooltip, XAxis, YAxis } from "recharts";
 import type { ThroughputPoint } from "@/components/health/throughput";
 import { formatClock } from "@/lib/format";
+import { countAxis, GRID, timeAxis } from "./axes";
 
 /** Events stored per second over time (recharts), with axes; for the dashboard. */
 export function ThroughputChart({ points, height = 180 }: { points: readonly ThroughputPoint[]; height?: number }) {
@@ -16,24 +17,9 @@ export function ThroughputChart({ points, height = 180 }: { points: readonly Thr
         data={[...points]}
         margin={{ top: 8, right: 8, bottom: 0, left: -16 }}
       >
-        <CartesianGrid strokeDasharray="3 3" stroke="currentColor" strokeOpacity={0.12} vertical={false} />
-        <XAxis
-          dataKey="at"
-          type="number"
-          domain={["dataMin", "dataMax"]}
-          tickFormatter={(t: number) => formatClock(t).slice(0, 8)}
-          tick={{ fontSize: 11, fill: "currentColor", fillOpacity: 0.6 }}
-          stroke="currentColor"
-          strokeOpacity={0.2}
-          minTickGap={40}
-        />
-        <YAxis
-          allowDecimals={false}
-          domain={[0, (max: number) => Math.max(1, Math.ceil(max))]}
-          tick={{ fontSize: 11, fill: "currentColor", fillOpacity: 0.6 }}
-          stroke="currentColor"
-          strokeOpacity={0.2}
-        />
+        <CartesianGrid {...GRID} />
+        <XAxis {...timeAxis("at")} />
+        <YAxis allowDecimals={false} {...countAxis} />
         <Tooltip
           isAnimationActive={false}
           labelFormatter={(t) => formatClock(Number(t))}
