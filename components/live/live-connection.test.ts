@@ -91,16 +91,36 @@ describe("LiveConnection", () => {
     expect(t.statuses.at(-1)).toEqual({ state: "open" });
   });
 
-  it("shows events in batches, every flushMs", () => {
+  it("shows the events of one burst together", () => {
     const t = setup();
     t.c.start();
     t.source().open();
     t.source().event(1);
     t.source().event(2);
     expect(t.shown()).toEqual([]);
-    vi.advanceTimersByTime(100);
+    vi.advanceTimersByTime(0);
     expect(t.shown()).toEqual([1, 2]);
     expect(t.snapshots.at(-1)?.rows[0]?.event.id).toBe("e-1");
+  });
+
+  it("shows an event after a quiet spell at once, then no more often than every flushMs", () => {
+    const t = setup();
+    t.c.start();
+    t.source().open();
+    t.source().event(1);
+    t.source().event(2);
+    vi.advanceTimersByTime(0);
+    expect(t.shown()).toEqual([1, 2]);
+    vi.advanceTimersByTime(30);
+    t.source().event(3);
+    vi.advanceTimersByTime(69);
+    expect(t.shown()).toEqual([1, 2]);
+    vi.advanceTimersByTime(1);
+    expect(t.shown()).toEqual([1, 2, 3]);
+    vi.advanceTimersByTime(500);
+    t.source().event(4);
+    vi.advanceTimersByTime(0);
+    expect(t.shown()).toEqual([1, 2, 3, 4]);
   });
 
   it("keeps the last `capacity` events and counts the others", () => {

@@ -32,7 +32,10 @@ export interface LiveConnectionOptions {
   params: StreamParams;
   /** Most events kept. */
   capacity: number;
-  /** How often new events are shown, in ms. @default 100 */
+  /**
+   * Least time between two showings of new events, in ms. An event arriving after a quiet spell
+   * shows at once (in the next task, with any others of the same burst). @default 100
+   */
   flushMs?: number;
   createSource: (url: string) => EventSourceLike;
   /** Why the server refused the stream (its JSON error), or `undefined` when it now answers. */
@@ -52,8 +55,8 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "RATE_LIMITED"
 
 /**
  * The live tail's connection, free of React: an event source on `GET /api/stream`, a bounded ring
- * buffer, a rate meter, pause/resume. Snapshots of the buffer are published at most every
- * `flushMs` (never while paused). Events are kept in sequence order without repeats: after any
+ * buffer, a rate meter, pause/resume. Snapshots of the buffer are published at most once per
+ * `flushMs`, at once after a quiet spell (never while paused). Events are kept in sequence order without repeats: after any
  * reconnect the stream resumes after the last sequence received (`Last-Event-ID` for the
  * browser's own retries, `from=seq:N+1` when we reconnect after an error).
  */
@@ -70,6 +73,8 @@ export class LiveConnection {
   /** Whether a connection has opened (for a replay: its range is being read, so a close is its end). */
   private opened = false;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When new events were last shown (or counted while paused). */
+  private flushedAt = Number.NEGATIVE_INFINITY;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay: number;
 
@@ -132,6 +137,7 @@ export class LiveConnection {
 
   private flush = (): void => {
     this.flushTimer = undefined;
+    this.flushedAt = this.now();
     if (this.paused) this.o.onPending(this.buffer.total - this.pausedAt);
     else this.publish();
   };
@@ -151,7 +157,7 @@ export class LiveConnection {
     const at = this.now();
     this.buffer.push(toLiveRow(seq, parsed.data, at));
     this.meter.record(at);
-    this.flushTimer ??= setTimeout(this.flush, this.flushMs);
+    this.flushTimer ??= setTimeout(this.flush, Math.max(0, this.flushedAt + this.flushMs - at));
   };
 
   private onOverflow = (m: MessageEvent<string>): void => {

@@ -50,6 +50,33 @@ export class LivePage {
     await this.status.and(this.page.locator('[data-state="open"]')).waitFor();
   }
 
+  /** Starts noting, in the page, the wall-clock time at which the row of `eventId` appears. */
+  async watchFor(eventId: string): Promise<void> {
+    await this.page.evaluate((id) => {
+      const w = window as unknown as { __seenAt?: Record<string, Promise<number>> };
+      w.__seenAt ??= {};
+      w.__seenAt[id] = new Promise<number>((resolve) => {
+        const there = () => document.querySelector(`[data-testid="live-row"][data-event-id="${id}"]`) !== null;
+        const observer = new MutationObserver(() => {
+          if (!there()) return;
+          observer.disconnect();
+          resolve(Date.now());
+        });
+        observer.observe(document.body, { childList: true, subtree: true });
+      });
+    }, eventId);
+  }
+
+  /** When the row of `eventId` appeared (`watchFor` must have been called before it could). */
+  async seenAt(eventId: string): Promise<number> {
+    const at = await this.page.evaluate(
+      (id) => (window as unknown as { __seenAt?: Record<string, Promise<number>> }).__seenAt?.[id],
+      eventId,
+    );
+    if (at === undefined) throw new Error(`watchFor("${eventId}") was not called on this page`);
+    return at;
+  }
+
   row(eventId: string): Locator {
     return this.page.locator(`[data-testid="live-row"][data-event-id="${eventId}"]`);
   }
