@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, type ConsumeCallback, type FetchOptions, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { MsgHdrsImpl, RequestOne } from "@nats-io/nats-core/internal";
 import { connect, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -6,7 +6,7 @@ import { testConfig, uniqueSuffix } from "../../testing/fixtures";
 import { natsOptions } from "./connection";
 import { messageHeaders } from "./message-headers";
 
-// Two things this adapter relies on in nats.js internals, checked against the real client and server.
+// Things this adapter relies on in nats.js internals, checked against the real client and server.
 
 let nc: NatsConnection;
 const stream = `T_${uniqueSuffix()}_INTERNALS`;
@@ -60,5 +60,41 @@ describe("messageHeaders reads the raw header block of a received message", () =
     expect(ours?.get("content-type")).toBe("application/json");
     expect(ours?.get("x-multi")).toBe("first");
     expect([...(ours?.keys() ?? [])]).toEqual([...(m.headers?.keys() ?? [])]);
+  });
+});
+
+describe("fetch in callback mode (consumers.ts delivery sources)", () => {
+  it("hands each message to the callback, and closed() resolves when the batch is complete or expires", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    for (let i = 0; i < 5; i++) await js.publish(`${stream}.cb`, String(i));
+    const name = `cb_${uniqueSuffix()}`;
+    await jsm.consumers.add(stream, { durable_name: name, ack_policy: AckPolicy.Explicit, filter_subject: `${stream}.cb` });
+    const consumer = await js.consumers.get(stream, name);
+    const got: string[] = [];
+    const full = await consumer.fetch({
+      max_messages: 3,
+      expires: 5000,
+      callback: (m: JsMsg) => {
+        got.push(m.string());
+        m.ack();
+      },
+    } as FetchOptions & ConsumeCallback);
+    const started = Date.now();
+    expect(await full.closed()).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(4000); // ended by the batch, not by its expiry
+    expect(got).toEqual(["0", "1", "2"]);
+
+    const rest = await consumer.fetch({
+      max_messages: 10,
+      expires: 1000,
+      callback: (m: JsMsg) => {
+        got.push(m.string());
+        m.ack();
+      },
+    } as FetchOptions & ConsumeCallback);
+    expect(await rest.closed()).toBeUndefined();
+    expect(got).toEqual(["0", "1", "2", "3", "4"]);
+    await jsm.consumers.delete(stream, name);
   });
 });

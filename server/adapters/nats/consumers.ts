@@ -1,9 +1,11 @@
 import {
   AckPolicy,
+  type ConsumeCallback,
   type Consumer,
   type ConsumerConfig,
   type ConsumerMessages,
   DeliverPolicy,
+  type FetchOptions,
   JetStreamApiError,
   type JetStreamClient,
   type JetStreamManager,
@@ -293,8 +295,6 @@ function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDe
   };
 }
 
-const STOPPED = Symbol("stopped");
-
 function createSource(
   o: ConsumerAdminOptions,
   stream: string,
@@ -302,56 +302,56 @@ function createSource(
   decode: (m: JsMsg) => Delivery | UndecodableDelivery,
 ): DeliverySource {
   let stopped = false;
-  // the pulls under way, woken by stop(); each pull has its own signal, so what waits on it is
-  // released with the pull (one signal for the source's life would gather a reaction per message)
-  const wakers = new Set<() => void>();
+  // the pulls under way, ended by stop()
+  const enders = new Set<() => void>();
   // looked up once (a JetStream API request), not per pull; looked up again after a failed pull
   let consumer: Consumer | undefined;
   return {
-    async *pull(max, expiresMs, leftoverDelayMs = () => 0) {
+    async pull(max, expiresMs, onDelivery, leftoverDelayMs = () => 0) {
       if (stopped) return;
+      // Callback mode: each message is handed over as it is parsed, with no iterator, generator or
+      // promise per message. A pull ended early keeps its inbox open until the server's pull request
+      // is over (closing it would leave the messages still sent to wait out ack_wait): they are
+      // handed back instead.
+      let ended = false;
+      let end: () => void = () => {};
+      const endedEarly = new Promise<void>((resolve) => {
+        end = () => {
+          ended = true;
+          resolve();
+        };
+      });
       let msgs: ConsumerMessages;
       try {
         consumer ??= await o.js.consumers.get(stream, consumerName);
-        msgs = await consumer.fetch({ max_messages: max, expires: expiresMs });
+        msgs = await consumer.fetch({
+          max_messages: max,
+          expires: expiresMs,
+          callback: (m: JsMsg) => {
+            if (ended) m.nak(leftoverDelayMs());
+            else if (!onDelivery(decode(m))) end();
+          },
+        } as FetchOptions & ConsumeCallback);
       } catch (e) {
         consumer = undefined;
         throw e;
       }
-      let wake: () => void = () => {};
-      const stoppedSignal = new Promise<typeof STOPPED>((resolve) => {
-        wake = () => resolve(STOPPED);
-      });
-      wakers.add(wake);
-      // Iterated by hand: stopping early must not close the inbox while the server's pull request
-      // is still open, or messages sent to it would wait out ack_wait. They are handed back instead.
-      const it = msgs[Symbol.asyncIterator]();
-      let next = it.next();
-      let done = false;
+      enders.add(end);
       try {
-        for (;;) {
-          const r = await Promise.race([next, stoppedSignal]);
-          if (r === STOPPED) break;
-          if (r.done) {
-            done = true;
-            break;
-          }
-          next = it.next();
-          yield decode(r.value);
+        const err = await Promise.race([msgs.closed(), endedEarly]);
+        if (err instanceof Error) {
+          consumer = undefined;
+          throw err;
         }
       } finally {
-        wakers.delete(wake);
-        if (!done) {
-          void (async () => {
-            for (let r = await next; !r.done; r = await it.next()) r.value.nak(leftoverDelayMs());
-          })().catch(() => {});
-        }
+        enders.delete(end);
+        ended = true;
       }
     },
     stop() {
       stopped = true;
-      for (const w of wakers) w();
-      wakers.clear();
+      for (const end of enders) end();
+      enders.clear();
     },
   };
 }

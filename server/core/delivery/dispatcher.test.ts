@@ -137,7 +137,7 @@ class FakeSource implements DeliverySource {
     w?.();
   }
 
-  async *pull(max: number, expiresMs: number): AsyncIterable<Delivery | UndecodableDelivery> {
+  async pull(max: number, expiresMs: number, onDelivery: (d: Delivery | UndecodableDelivery) => boolean): Promise<void> {
     this.pulls.push({ max, expiresMs });
     if (this.failNextPull) {
       const e = this.failNextPull;
@@ -155,7 +155,8 @@ class FakeSource implements DeliverySource {
       if (next) {
         n++;
         this.yielded++;
-        yield next;
+        // as from NATS: the messages already there are handed over in one go
+        if (!onDelivery(next)) return;
         continue;
       }
       const left = deadline - Date.now();

@@ -211,7 +211,7 @@ export class Dispatcher {
       let received = 0;
       try {
         const leftover = () => Math.max(this.breaker.msUntilProbe(), this.handbackMs);
-        for await (const d of source.pull(allowed, this.pullExpiresMs, leftover)) {
+        const onDelivery = (d: Delivery | UndecodableDelivery): boolean => {
           received++;
           this.reserved--;
           // in half-open, the delivery pulled now is the one probe
@@ -219,8 +219,9 @@ export class Dispatcher {
           if (probe) this.breaker.started();
           this.track(d, probe);
           // an opening circuit ends the pull at once, so no more attempts are spent while it is open
-          if (!this.running || this.breaker.state !== "closed") break;
-        }
+          return this.running && this.breaker.state === "closed";
+        };
+        await source.pull(allowed, this.pullExpiresMs, onDelivery, leftover);
         failures = 0;
       } catch (e) {
         if (!this.running) break;

@@ -55,11 +55,17 @@ export interface UndecodableDelivery {
 /** Pulls deliveries of one durable consumer. */
 export interface DeliverySource {
   /**
-   * Up to `max` deliveries, as they arrive, for at most `expiresMs`. When the caller stops
-   * iterating early (or `stop()` is called), messages the server still sends for this pull are
-   * handed back (nak) after `leftoverDelayMs()` — they are not attempts.
+   * Asks for up to `max` deliveries and hands each to `onDelivery` as it arrives (synchronously,
+   * in the order received), for at most `expiresMs`; resolves when the pull is over. Returning
+   * `false` from `onDelivery` ends the pull early (as `stop()` does): messages the server still
+   * sends for it are handed back (nak) after `leftoverDelayMs()` — they are not attempts.
    */
-  pull(max: number, expiresMs: number, leftoverDelayMs?: () => number): AsyncIterable<Delivery | UndecodableDelivery>;
+  pull(
+    max: number,
+    expiresMs: number,
+    onDelivery: (d: Delivery | UndecodableDelivery) => boolean,
+    leftoverDelayMs?: () => number,
+  ): Promise<void>;
   stop(): void;
 }
 
