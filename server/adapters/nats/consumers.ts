@@ -295,6 +295,11 @@ function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDe
   };
 }
 
+/** How long after its expiry a pull the server has not ended is taken as over. */
+const EXPIRY_GRACE_MS = 50;
+/** A message sent to a pull taken as over goes back with this delay (short, but not a busy loop). */
+const EXPIRED_HANDBACK_MS = 50;
+
 function createSource(
   o: ConsumerAdminOptions,
   stream: string,
@@ -314,6 +319,11 @@ function createSource(
       // is over (closing it would leave the messages still sent to wait out ack_wait): they are
       // handed back instead.
       let ended = false;
+      // The server ends its pull request at `expiresMs` and then says so (408); now and then
+      // nats-server 2.9 does not, and the client would wait until two heartbeats are missed (~1 s
+      // more) while new events wait for a pull. So the pull also ends here, shortly after it
+      // expires; a message the server still sends to it is handed back at once, for the next pull.
+      let expired = false;
       let end: () => void = () => {};
       const endedEarly = new Promise<void>((resolve) => {
         end = () => {
@@ -328,7 +338,7 @@ function createSource(
           max_messages: max,
           expires: expiresMs,
           callback: (m: JsMsg) => {
-            if (ended) m.nak(leftoverDelayMs());
+            if (ended) m.nak(expired ? EXPIRED_HANDBACK_MS : leftoverDelayMs());
             else if (!onDelivery(decode(m))) end();
           },
         } as FetchOptions & ConsumeCallback);
@@ -337,6 +347,10 @@ function createSource(
         throw e;
       }
       enders.add(end);
+      const timer = setTimeout(() => {
+        expired = true;
+        end();
+      }, expiresMs + EXPIRY_GRACE_MS);
       try {
         const err = await Promise.race([msgs.closed(), endedEarly]);
         if (err instanceof Error) {
@@ -344,6 +358,7 @@ function createSource(
           throw err;
         }
       } finally {
+        clearTimeout(timer);
         enders.delete(end);
         ended = true;
       }
