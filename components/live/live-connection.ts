@@ -56,9 +56,9 @@ const RETRYABLE: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "RATE_LIMITED"
 /**
  * The live tail's connection, free of React: an event source on `GET /api/stream`, a bounded ring
  * buffer, a rate meter, pause/resume. Snapshots of the buffer are published at most once per
- * `flushMs`, at once after a quiet spell (never while paused). Events are kept in sequence order without repeats: after any
- * reconnect the stream resumes after the last sequence received (`Last-Event-ID` for the
- * browser's own retries, `from=seq:N+1` when we reconnect after an error).
+ * `flushMs`, at once after a quiet spell (never while paused). Events are kept in sequence order
+ * without repeats: after any reconnect the stream resumes after the last sequence received
+ * (`Last-Event-ID` for the browser's own retries, `from=seq:N+1` when we reconnect after an error).
  */
 export class LiveConnection {
   private readonly buffer: RingBuffer<LiveRow>;
