@@ -79,6 +79,29 @@ describe("prometheus registry", () => {
     expect(prom.value("anumate_events_total", { event: "published", tenant: "_other", type: "_other" })).toBe(2);
   });
 
+  it("counts every event exactly once, across scrapes and label sets, also past the label-set cache", async () => {
+    const p = registry(20_000);
+    const value = async (tenant: string, type: string, event = "acknowledged") =>
+      parsePrometheus(await p.render()).value("anumate_events_total", { event, tenant, type });
+    for (let i = 0; i < 5; i++) {
+      p.count("acknowledged", "acme", "a.x", 1);
+      p.count("acknowledged", "acme", "a.y", 2);
+      p.count("delivered", "acme", "a.x", 1);
+    }
+    expect(await value("acme", "a.x")).toBe(5);
+    expect(await value("acme", "a.y")).toBe(10);
+    expect(await value("acme", "a.x", "delivered")).toBe(5);
+    p.count("acknowledged", "acme", "a.x", 1);
+    expect(await value("acme", "a.x")).toBe(6);
+    expect(await value("acme", "a.x")).toBe(6);
+    // more label sets than the cache holds: what was counted before it is emptied still counts
+    for (let i = 0; i < 10_050; i++) p.count("failed", `t${i % 10_050}`, "a.z", 1);
+    p.count("acknowledged", "acme", "a.x", 1);
+    expect(await value("t0", "a.z", "failed")).toBe(1);
+    expect(await value("t10049", "a.z", "failed")).toBe(1);
+    expect(await value("acme", "a.x")).toBe(7);
+  });
+
   it("the parser refuses text that is not Prometheus exposition", () => {
     expect(() => parsePrometheus('a{l="1" 3\n')).toThrow();
     expect(() => parsePrometheus("# TYPE a counter\na hello\n")).toThrow();

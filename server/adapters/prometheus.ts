@@ -202,19 +202,43 @@ export function createPrometheus(o: { labelLimit: number; sources: PrometheusSou
     }
   }
 
-  // Label sets are looked up once and kept (prom-client hashes the labels on every inc / observe
-  // otherwise — per delivered event); the caches are cleared if they ever hold CHILD_CACHE entries.
-  const eventChildren = new Map<string, { inc(n: number): void }>();
+  // Event counts are added up here and given to prom-client when scraped (prom-client hashes the
+  // label set on every inc — it was per delivered event), one entry per label set, the last one
+  // used per metric found without building its key again. Latency label sets are looked up once
+  // and kept. Both caches are emptied if they ever hold CHILD_CACHE entries.
+  interface Pending {
+    tenant: string;
+    type: string;
+    child: { inc(n: number): void };
+    n: number;
+  }
+  const eventCounts = new Map<string, Pending>();
+  const lastCount = new Map<CountMetric, Pending>();
   const latencyChildren = new Map<string, { observe(v: number): void }>();
-  function count(metric: CountMetric, tenant: string, type: string, n: number): void {
-    const key = `${metric}\u0000${tenant}\u0000${type}`;
-    let child = eventChildren.get(key);
-    if (!child) {
-      if (eventChildren.size >= CHILD_CACHE) eventChildren.clear();
-      child = events.labels({ event: SNAKE[metric], tenant: tenants.value(tenant), type: types.value(type) });
-      eventChildren.set(key, child);
+  function applyCounts(): void {
+    for (const p of eventCounts.values()) {
+      if (p.n > 0) p.child.inc(p.n);
+      p.n = 0;
     }
-    child.inc(n);
+  }
+  function count(metric: CountMetric, tenant: string, type: string, n: number): void {
+    let p = lastCount.get(metric);
+    if (p === undefined || p.tenant !== tenant || p.type !== type) {
+      const key = `${metric}\u0000${tenant}\u0000${type}`;
+      p = eventCounts.get(key);
+      if (!p) {
+        if (eventCounts.size >= CHILD_CACHE) {
+          applyCounts();
+          eventCounts.clear();
+          lastCount.clear();
+        }
+        const child = events.labels({ event: SNAKE[metric], tenant: tenants.value(tenant), type: types.value(type) });
+        p = { tenant, type, child, n: 0 };
+        eventCounts.set(key, p);
+      }
+      lastCount.set(metric, p);
+    }
+    p.n += n;
   }
 
   return {
@@ -238,6 +262,7 @@ export function createPrometheus(o: { labelLimit: number; sources: PrometheusSou
       wsClients = count;
     },
     async render() {
+      applyCounts();
       await refresh();
       return registry.metrics();
     },

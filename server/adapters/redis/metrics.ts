@@ -115,8 +115,28 @@ interface SubAcc {
   error?: { at: number; message: string; status?: number };
 }
 
+/** The status changes of one event: nearly always of one subscription (`sub`), the others in `more`. */
 interface StatusAcc {
-  subs: Map<string, SubAcc>;
+  sub: string;
+  s: SubAcc;
+  more?: Map<string, SubAcc>;
+}
+
+/** The changes of `sub` in `acc`, created empty when there are none yet. */
+function subAcc(acc: StatusAcc, sub: string): SubAcc {
+  if (acc.sub === sub) return acc.s;
+  acc.more ??= new Map();
+  let s = acc.more.get(sub);
+  if (!s) {
+    s = { attempts: 0 };
+    acc.more.set(sub, s);
+  }
+  return s;
+}
+
+function* subsOf(acc: StatusAcc): Generator<[string, SubAcc]> {
+  yield [acc.sub, acc.s];
+  if (acc.more) yield* acc.more;
 }
 
 interface LatencyAcc {
@@ -229,17 +249,17 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     else dropped += n;
   }
 
-  function statusAcc(seq: number): StatusAcc | undefined {
-    let acc = statuses.get(seq);
-    if (!acc) {
-      if (statuses.size >= maxPending) {
-        dropped++;
-        return undefined;
-      }
-      acc = { subs: new Map() };
-      statuses.set(seq, acc);
+  /** The buffered changes of subscription `sub` for event `seq` (undefined when the buffer is full). */
+  function statusOf(seq: number, sub: string): SubAcc | undefined {
+    const acc = statuses.get(seq);
+    if (acc) return subAcc(acc, sub);
+    if (statuses.size >= maxPending) {
+      dropped++;
+      return undefined;
     }
-    return acc;
+    const s: SubAcc = { attempts: 0 };
+    statuses.set(seq, { sub, s });
+    return s;
   }
 
   function mergeSub(into: SubAcc, from: SubAcc): void {
@@ -254,12 +274,9 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
   }
 
   function addStatus(seq: number, from: StatusAcc): void {
-    const acc = statusAcc(seq);
-    if (!acc) return;
-    for (const [sub, s] of from.subs) {
-      const cur = acc.subs.get(sub);
+    for (const [sub, s] of subsOf(from)) {
+      const cur = statusOf(seq, sub);
       if (cur) mergeSub(cur, s);
-      else acc.subs.set(sub, { ...s });
     }
   }
 
@@ -318,26 +335,28 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     };
   }
 
+  /** One subscription's changes as the script's records: `op US field US value RS` each. */
+  function statusRecord(sub: string, s: SubAcc): string {
+    let rec = "";
+    if (s.delivered !== undefined) rec += `m\u001f${sub}|d\u001f${s.delivered}\u001e`;
+    if (s.acknowledged !== undefined) rec += `m\u001f${sub}|a\u001f${s.acknowledged}\u001e`;
+    if (s.failed !== undefined) rec += `m\u001f${sub}|f\u001f${s.failed}\u001e`;
+    if (s.deadLettered !== undefined) rec += `m\u001f${sub}|x\u001f${s.deadLettered}\u001e`;
+    if (s.attempts > 0) rec += `i\u001f${sub}|n\u001f${s.attempts}\u001e`;
+    if (s.latencyMs !== undefined) rec += `n\u001f${sub}|l\u001f${s.latencyMs}\u001e`;
+    // JSON text holds no raw control characters, so no record separator either
+    if (s.error) rec += `e\u001f${sub}|e\u001f${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}\u001e`;
+    return rec;
+  }
+
   /** The status changes of several events as one script call (one command instead of one per event). */
   function statusUnit(part: [number, StatusAcc][], sha: string): Unit {
     const keys: string[] = [];
     const args: string[] = [String(statusTtl)];
     for (const [seq, acc] of part) {
       keys.push(statusKey(seq));
-      let rec = "";
-      const op = (o: string, f: string, v: string | number | undefined) => {
-        if (v !== undefined) rec += `${o}\u001f${f}\u001f${v}\u001e`;
-      };
-      for (const [sub, s] of acc.subs) {
-        op("m", `${sub}|d`, s.delivered);
-        op("m", `${sub}|a`, s.acknowledged);
-        op("m", `${sub}|f`, s.failed);
-        op("m", `${sub}|x`, s.deadLettered);
-        if (s.attempts > 0) op("i", `${sub}|n`, s.attempts);
-        op("n", `${sub}|l`, s.latencyMs);
-        // JSON text holds no raw control characters, so no record separator either
-        if (s.error) op("e", `${sub}|e`, `${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}`);
-      }
+      let rec = statusRecord(acc.sub, acc.s);
+      if (acc.more) for (const [sub, s] of acc.more) rec += statusRecord(sub, s);
       args.push(rec);
     }
     return {
@@ -482,13 +501,8 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     },
     status(u: StatusUpdate) {
       if (statusTtl <= 0) return;
-      const acc = statusAcc(u.seq);
-      if (!acc) return;
-      let s = acc.subs.get(u.subscription);
-      if (!s) {
-        s = { attempts: 0 };
-        acc.subs.set(u.subscription, s);
-      }
+      const s = statusOf(u.seq, u.subscription);
+      if (!s) return;
       switch (u.kind) {
         case "delivered":
           s.delivered = Math.max(s.delivered ?? 0, u.atMs);

@@ -1,0 +1,53 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testConfig, uniqueSuffix } from "../../testing/fixtures";
+import { createRedisMetrics } from "./metrics";
+
+// The status buffer against the real Redis: the changes of several subscriptions to one event,
+// made between two flushes, all reach its status hash.
+
+let redis: Redis;
+const prefix = `test:${uniqueSuffix()}:`;
+
+beforeAll(async () => {
+  redis = new Redis(testConfig().REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe("event status", () => {
+  it("keeps each subscription's steps of one event, in one flush and across two", async () => {
+    const m = createRedisMetrics(redis, { prefix, flushMs: 60_000 });
+    try {
+      m.status({ seq: 7, subscription: "sub_a", kind: "delivered", atMs: 1_000 });
+      m.status({ seq: 7, subscription: "sub_b", kind: "delivered", atMs: 1_010 });
+      m.status({ seq: 7, subscription: "sub_a", kind: "acknowledged", atMs: 1_020, latencyMs: 20 });
+      m.status({ seq: 7, subscription: "sub_b", kind: "failed", atMs: 1_030, error: { message: "HTTP 503", status: 503 } });
+      m.status({ seq: 7, subscription: "sub_c", kind: "delivered", atMs: 1_040 });
+      await m.flush();
+      expect(await m.eventStatus(7)).toEqual({
+        subscriptions: {
+          sub_a: { delivered: 1_000, acknowledged: 1_020, latencyMs: 20, attempts: 1 },
+          sub_b: { delivered: 1_010, failed: 1_030, attempts: 1, lastError: { at: 1_030, message: "HTTP 503", status: 503 } },
+          sub_c: { delivered: 1_040, attempts: 1 },
+        },
+      });
+
+      // the second attempt of sub_b, and sub_c dead-lettered, in a later flush
+      m.status({ seq: 7, subscription: "sub_c", kind: "dead-lettered", atMs: 1_100 });
+      m.status({ seq: 7, subscription: "sub_b", kind: "delivered", atMs: 1_090 });
+      m.status({ seq: 7, subscription: "sub_b", kind: "acknowledged", atMs: 1_095, latencyMs: 95 });
+      await m.flush();
+      const s = await m.eventStatus(7);
+      expect(s?.subscriptions.sub_b).toMatchObject({ delivered: 1_090, acknowledged: 1_095, attempts: 2 });
+      expect(s?.subscriptions.sub_c).toMatchObject({ delivered: 1_040, deadLettered: 1_100, attempts: 1 });
+      expect(await m.eventStatus(8)).toBeUndefined();
+    } finally {
+      await m.stop();
+    }
+  });
+});
