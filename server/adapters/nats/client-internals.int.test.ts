@@ -72,27 +72,22 @@ describe("fetch in callback mode (consumers.ts delivery sources)", () => {
     await jsm.consumers.add(stream, { durable_name: name, ack_policy: AckPolicy.Explicit, filter_subject: `${stream}.cb` });
     const consumer = await js.consumers.get(stream, name);
     const got: string[] = [];
-    const full = await consumer.fetch({
-      max_messages: 3,
-      expires: 5000,
-      callback: (m: JsMsg) => {
-        got.push(m.string());
-        m.ack();
-      },
-    } as FetchOptions & ConsumeCallback);
+    const fetch = (max_messages: number, expires: number) =>
+      consumer.fetch({
+        max_messages,
+        expires,
+        callback: (m: JsMsg) => {
+          got.push(m.string());
+          m.ack();
+        },
+      } as FetchOptions & ConsumeCallback);
+    const full = await fetch(3, 5000);
     const started = Date.now();
     expect(await full.closed()).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(4000); // ended by the batch, not by its expiry
     expect(got).toEqual(["0", "1", "2"]);
 
-    const rest = await consumer.fetch({
-      max_messages: 10,
-      expires: 1000,
-      callback: (m: JsMsg) => {
-        got.push(m.string());
-        m.ack();
-      },
-    } as FetchOptions & ConsumeCallback);
+    const rest = await fetch(10, 1000);
     expect(await rest.closed()).toBeUndefined();
     expect(got).toEqual(["0", "1", "2", "3", "4"]);
     await jsm.consumers.delete(stream, name);
