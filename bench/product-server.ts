@@ -24,6 +24,16 @@ function post<T>(session: Session, method: string, params: object = {}): Promise
   );
 }
 
+/** Ends a profile (`method` answers `{ profile }`) and writes it to `file`; a failure is reported, not thrown. */
+async function saveProfile(session: Session, method: string, file: string, what: string): Promise<void> {
+  try {
+    const { profile } = await post<{ profile: object }>(session, method);
+    writeFileSync(file, JSON.stringify(profile));
+  } catch (e) {
+    console.error(`could not write the ${what} profile: ${String(e)}`);
+  }
+}
+
 async function main() {
   // BENCH_ENV_<NAME>=value sets config variable <NAME> (e.g. BENCH_ENV_METRICS_FLUSH_MS=100)
   const overrides = Object.fromEntries(
@@ -142,21 +152,9 @@ async function main() {
     if (stopping) return;
     stopping = true;
     void (async () => {
-      if (heapSession && heapPath) {
-        try {
-          const { profile } = await post<{ profile: object }>(heapSession, "HeapProfiler.stopSampling");
-          writeFileSync(heapPath, JSON.stringify(profile));
-        } catch (e) {
-          console.error(`could not write the heap profile: ${String(e)}`);
-        }
-      }
+      if (heapSession && heapPath) await saveProfile(heapSession, "HeapProfiler.stopSampling", heapPath, "heap");
       if (session && profilePath) {
-        try {
-          const { profile } = await post<{ profile: object }>(session, "Profiler.stop");
-          writeFileSync(profilePath, JSON.stringify(profile));
-        } catch (e) {
-          console.error(`could not write the CPU profile: ${String(e)}`);
-        }
+        await saveProfile(session, "Profiler.stop", profilePath, "CPU");
         session.disconnect();
       }
       await http.close(2000);
