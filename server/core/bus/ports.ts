@@ -1,4 +1,5 @@
 import type { CloudEvent } from "../cloudevents/event";
+import type { JsonParts } from "../cloudevents/nats";
 
 /** One event to append, with where it goes and its idempotency key. */
 export interface AppendItem {
@@ -24,6 +25,10 @@ export interface StoredEvent {
   tenant: string;
   subject: string;
   event: CloudEvent;
+  /** `event.type`, where the reader knows it without decoding the event. */
+  readonly type?: string;
+  /** The event in the JSON format, where the reader makes it from the stored bytes (else render `event`). */
+  readonly json?: JsonParts;
 }
 
 export interface HistoryQuery {

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { dataBytes, encodeUtf8 } from "./data";
 import { type CloudEvent, createEvent, type EventData } from "./event";
-import { toJson } from "./json";
-import { DATA_KIND_HEADER, decodeNats, EXT_TYPES_HEADER, encodeNats, type HeaderReader, type NatsMessage } from "./nats";
+import { toJson, toJsonText } from "./json";
+import {
+  DATA_KIND_HEADER,
+  decodeNats,
+  EXT_TYPES_HEADER,
+  encodeNats,
+  type HeaderReader,
+  markedJson,
+  markedKind,
+  type NatsMessage,
+} from "./nats";
 
 /** Small seeded PRNG (mulberry32) so property tests are reproducible. */
 function prng(seed: number): () => number {
@@ -229,17 +238,24 @@ describe("round trips through the stored form", () => {
   });
 });
 
+/** Random attributes: optional ones, String / Integer / Boolean extensions, sometimes one named by digits only. */
+function randomAttributes(rnd: () => number): Record<string, unknown> {
+  const attrs: Record<string, unknown> = { ...EVENT, id: randomText(rnd, 1), type: randomText(rnd, 1) };
+  if (rnd() < 0.5) attrs.subject = randomText(rnd, 1);
+  if (rnd() < 0.5) attrs.time = "2026-01-31T12:00:00.5Z";
+  if (rnd() < 0.3) attrs.dataschema = "https://example.com/s";
+  if (rnd() < 0.5) attrs.s = randomText(rnd);
+  if (rnd() < 0.5) attrs.i = Math.floor(rnd() * 4294967296) - 2147483648;
+  if (rnd() < 0.5) attrs.b = rnd() < 0.5;
+  if (rnd() < 0.2) attrs["7"] = "numeric name";
+  return attrs;
+}
+
 describe("the bus's own messages (marked Anumate-Data)", () => {
   it("are decoded straight into the event, equal to what the general path makes of them", () => {
     const rnd = prng(2718);
     for (let n = 0; n < 300; n++) {
-      const attrs: Record<string, unknown> = { ...EVENT, id: randomText(rnd, 1), type: randomText(rnd, 1) };
-      if (rnd() < 0.5) attrs.subject = randomText(rnd, 1);
-      if (rnd() < 0.5) attrs.time = "2026-01-31T12:00:00.5Z";
-      if (rnd() < 0.5) attrs.s = randomText(rnd);
-      if (rnd() < 0.5) attrs.i = Math.floor(rnd() * 1000) - 500;
-      if (rnd() < 0.5) attrs.b = rnd() < 0.5;
-      if (rnd() < 0.3) attrs["7"] = "numeric name";
+      const attrs = randomAttributes(rnd);
       const kind = Math.floor(rnd() * 4);
       const data: EventData | undefined =
         kind === 1
@@ -260,6 +276,66 @@ describe("the bus's own messages (marked Anumate-Data)", () => {
       expect(toJson(fast.event)).toEqual(toJson(general.event));
       expect(Object.isFrozen(fast.event) && Object.isFrozen(fast.event.extensions)).toBe(true);
     }
+  });
+
+  it("their JSON format, made from headers and payload, is the text of the decoded event (JSON data kept as its bytes)", () => {
+    const rnd = prng(1618);
+    let digitNamed = 0;
+    for (let n = 0; n < 400; n++) {
+      const attrs = randomAttributes(rnd);
+      const kind = Math.floor(rnd() * 5);
+      let data: EventData | undefined;
+      if (kind === 1) data = { kind: "json", value: rnd() < 0.2 ? "line\nbreak" : { t: randomText(rnd), n: [1, null, true] } };
+      else if (kind === 2) {
+        if (rnd() < 0.5) attrs.datacontenttype = "application/octet-stream";
+        data = { kind: "binary", value: randomBytes(rnd, 32) };
+      } else if (kind === 3) {
+        attrs.datacontenttype = "text/plain";
+        data = { kind: "text", value: randomText(rnd) };
+      } else if (kind === 4) {
+        attrs.datacontenttype = "text/csv";
+        data = { kind: "binary", value: encodeUtf8(randomText(rnd)) };
+      }
+      const m = encodeNats(event(attrs, data));
+      // JSON data as a service sent it: with its own spacing and line breaks
+      const payload = kind === 1 ? encodeUtf8(JSON.stringify(data?.value, null, rnd() < 0.5 ? 2 : 0)) : m.payload;
+      const h = reader(m.headers);
+      const k = markedKind(h);
+      expect(k).toBe(m.headers.find(([name]) => name === DATA_KIND_HEADER)?.[1]);
+      const parts = markedJson(h, k as string, payload);
+      const decoded = ok(h, payload);
+      if (Object.hasOwn(attrs, "7")) {
+        expect(parts).toBeUndefined();
+        digitNamed++;
+        continue;
+      }
+      const text =
+        parts &&
+        `${parts.head}${
+          parts.data
+            ? Buffer.from(parts.data)
+                .toString("utf8")
+                .replace(/[\r\n]/g, " ")
+            : ""
+        }${parts.tail}`;
+      expect(text).toBe(toJsonText(decoded));
+      expect(JSON.parse(text as string)).toEqual(toJson(decoded));
+    }
+    expect(digitNamed).toBeGreaterThan(10);
+  });
+
+  it("only messages that decode straight into the event are taken by markedKind", () => {
+    const m = encodeNats(event({ ...EVENT, s: "x" }, { kind: "json", value: 1 }));
+    const with_ = (f: (h: [string, string][]) => [string, string][]) => markedKind(reader(f(m.headers)));
+    expect(with_((h) => h)).toBe("json");
+    expect(with_((h) => h.map(([k, v]) => (k === "ce-id" ? [k, "%zz"] : [k, v])))).toBeUndefined();
+    expect(with_((h) => h.map(([k, v]) => (k === "ce-s" ? ["CE-S", v] : [k, v])))).toBeUndefined();
+    expect(with_((h) => h.map(([k, v]) => (k === "ce-specversion" ? [k, "0.3"] : [k, v])))).toBeUndefined();
+    expect(with_((h) => h.filter(([k]) => k !== "ce-source"))).toBeUndefined();
+    expect(with_((h) => h.map(([k, v]) => (k === DATA_KIND_HEADER ? [k, "yaml"] : [k, v])))).toBeUndefined();
+    expect(with_((h) => [...h, ["content-type", "application/cloudevents+json"]])).toBeUndefined();
+    // a quoted or percent-encoded value that decodes is fine
+    expect(with_((h) => h.map(([k, v]) => (k === "ce-id" ? [k, '"a%20b"'] : [k, v])))).toBe("json");
   });
 
   it("a marked message that does not decode cleanly goes to the general path and its errors", () => {

@@ -5,6 +5,7 @@ import { type CloudEvent, createEvent, type EventData, type ExtensionValue, isCo
 import { decodeHeaderValue, percentEncode } from "./headers";
 import { attributeEntries } from "./http";
 import { fromJson } from "./json";
+import { isTextMediaType } from "./types";
 
 /**
  * The NATS protocol binding. Events are stored in binary mode (spec 1.0.3-wip, NATS-5 … NATS-9):
@@ -183,4 +184,113 @@ function decodeStructured(payload: Uint8Array): { ok: true; event: CloudEvent } 
   } catch {
     return { ok: false, problems: [{ field: "payload", rule: "must be a JSON-format CloudEvent (structured mode)" }] };
   }
+}
+
+/** A `ce-` header value that needs no decoding (printable ASCII, no quoted string, no percent escape). */
+const PLAIN_VALUE = /^[\x20\x21\x23-\x24\x26-\x7E]*$/;
+const DIGITS = /^\d+$/;
+
+/** A header value as `decodeHeaderValue` decodes it, undefined when it does not decode. */
+export function headerValue(raw: string): string | undefined {
+  if (PLAIN_VALUE.test(raw)) return raw;
+  const d = decodeHeaderValue(raw);
+  return d.ok ? d.value : undefined;
+}
+
+/**
+ * The data kind of a message the bus wrote, when `decodeMarked` will take it — checked without
+ * building anything, so that a reader can defer the decode (`decodeNats` then gives that event).
+ * Undefined for anything else: decode it at once.
+ */
+export function markedKind(headers: HeaderReader): string | undefined {
+  const kind = headers.get(DATA_KIND_HEADER);
+  if (kind !== "json" && kind !== "text" && kind !== "binary" && kind !== "none") return undefined;
+  if ((headers.get("content-type") || headers.get("Content-Type")).toLowerCase().startsWith("application/cloudevents"))
+    return undefined;
+  let required = 0;
+  for (const key of headers.keys()) {
+    if (!key.startsWith("ce-")) {
+      if (key.length >= 3 && key.slice(0, 3).toLowerCase() === "ce-") return undefined;
+      continue;
+    }
+    if (key.length < 4 || UPPER.test(key)) return undefined;
+    const value = headerValue(headers.get(key));
+    if (value === undefined) return undefined;
+    if (key === "ce-id" || key === "ce-source" || key === "ce-type") required++;
+    else if (key === "ce-specversion") {
+      if (value !== "1.0") return undefined;
+      required++;
+    }
+  }
+  return required === 4 ? kind : undefined;
+}
+
+/**
+ * The JSON format of an event in parts, for writers that copy bytes: `head`, then `data` (JSON
+ * data as stored, whose line breaks a writer turns into spaces to keep the event on one line),
+ * then `tail`. Without `data`, `head` + `tail` is the whole text.
+ */
+export interface JsonParts {
+  readonly head: string;
+  readonly data?: Uint8Array;
+  readonly tail: string;
+}
+
+/**
+ * The JSON format of a message `markedKind` accepted, made from its headers and payload without
+ * building the event — JSON data stays the stored bytes, never decoded to a string. Written out
+ * (see `JsonParts`), it is `toJsonText(decodeNats(headers, payload).event)` as UTF-8.
+ * Undefined where the member order would differ (an extension named by digits only): render the event.
+ */
+export function markedJson(headers: HeaderReader, kind: string, payload: Uint8Array): JsonParts | undefined {
+  const core: (string | undefined)[] = new Array(CORE_ORDER.length);
+  const ext: string[] = [];
+  let extTypes = "";
+  for (const key of headers.keys()) {
+    if (!key.startsWith("ce-")) {
+      if (key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
+      continue;
+    }
+    const value = headerValue(headers.get(key)) ?? "";
+    const name = key.slice(3);
+    const slot = CORE_ORDER.indexOf(name);
+    if (slot >= 0) core[slot] = value;
+    else if (DIGITS.test(name)) return undefined;
+    else ext.push(name, value);
+  }
+  let head = "{";
+  for (let i = 0; i < CORE_ORDER.length; i++) {
+    const v = core[i];
+    if (v !== undefined) head += `${i > 0 ? "," : ""}"${CORE_ORDER[i]}":${JSON.stringify(v)}`;
+  }
+  for (let i = 0; i < ext.length; i += 2) {
+    const name = ext[i] as string;
+    head += `,${JSON.stringify(name)}:${jsonExtension(name, ext[i + 1] as string, extTypes)}`;
+  }
+  if (kind === "json" && payload.length > 0) return { head: `${head},"data":`, data: payload, tail: "}" };
+  if (kind === "text") head += `,"data":${JSON.stringify(decodeUtf8(payload) ?? "")}`;
+  else if (kind === "binary") {
+    const text = isTextMediaType(core[4]) ? decodeUtf8(payload) : undefined;
+    head +=
+      text !== undefined
+        ? `,"data":${JSON.stringify(text)}`
+        : `,"data_base64":"${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64")}"`;
+  }
+  return { head, tail: "}" };
+}
+
+/** Attribute order of the JSON format as `toJsonText` writes it: required, then optional. */
+const CORE_ORDER = ["specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time"];
+
+/** An extension's JSON value: typed as `Anumate-Ext-Types` says (as `applyExtensionTypes` does), else a string. */
+function jsonExtension(name: string, value: string, extTypes: string): string {
+  if (extTypes !== "") {
+    for (const part of extTypes.split(",")) {
+      const [n, t] = part.split("=");
+      if (n !== name) continue;
+      if (t === "i" && /^-?\d+$/.test(value)) return JSON.stringify(Number(value));
+      if (t === "b" && (value === "true" || value === "false")) return value;
+    }
+  }
+  return JSON.stringify(value);
 }

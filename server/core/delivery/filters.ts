@@ -1,4 +1,5 @@
 import type { AttributeFilterDto } from "../../../lib/contracts/subscriptions";
+import type { StoredEvent } from "../bus/ports";
 import { attributeString, type CloudEvent } from "../cloudevents/event";
 
 /**
@@ -20,6 +21,16 @@ export function matchesFilter(event: CloudEvent, f: AttributeFilter): boolean {
 /** All filters must match (the list is an implicit `all`). */
 export function matchesFilters(event: CloudEvent, filters: readonly AttributeFilter[] | undefined): boolean {
   return filters === undefined || filters.every((f) => matchesFilter(event, f));
+}
+
+/** Whether a stored event passes type patterns and attribute filters, decoding it only when one is set. */
+export function matchesStored(
+  e: StoredEvent,
+  patterns: readonly string[] | undefined,
+  filters: readonly AttributeFilter[] | undefined,
+): boolean {
+  if (patterns?.length && !matchesTypes(e.type ?? e.event.type, patterns)) return false;
+  return !filters?.length || matchesFilters(e.event, filters);
 }
 
 /** Type pattern match, as NATS matches subject tokens: exact, `a.*` (one more token), `a.>` (one or more). */

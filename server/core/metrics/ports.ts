@@ -105,13 +105,14 @@ export function fanOut(...recorders: Partial<MetricsRecorder>[]): MetricsRecorde
 export function countEvents(
   recorder: Pick<MetricsRecorder, "count"> | undefined,
   metric: CountMetric,
-  events: readonly { tenant: string; event: { type: string } }[],
+  events: readonly { tenant: string; type?: string; event: { type: string } }[],
 ): void {
   if (!recorder) return;
   const groups = new Map<string, { tenant: string; type: string; n: number }>();
   for (const e of events) {
-    const key = `${e.tenant}\u0000${e.event.type}`;
-    const g = groups.get(key) ?? { tenant: e.tenant, type: e.event.type, n: 0 };
+    const type = e.type ?? e.event.type;
+    const key = `${e.tenant}\u0000${type}`;
+    const g = groups.get(key) ?? { tenant: e.tenant, type, n: 0 };
     g.n++;
     groups.set(key, g);
   }

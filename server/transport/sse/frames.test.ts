@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { isAppError } from "../../../lib/errors";
 import type { StoredEvent } from "../../core/bus/ports";
 import { createEvent } from "../../core/cloudevents/event";
-import { eventFrame, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
+import type { JsonParts } from "../../core/cloudevents/nats";
+import { eventFrame, FrameQueue, frameLength, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
 import { parseFrom, parseStreamRequest } from "./stream";
 
 function stored(seq: number, attributes: Record<string, unknown>, data?: unknown): StoredEvent {
@@ -12,6 +13,17 @@ function stored(seq: number, attributes: Record<string, unknown>, data?: unknown
   });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return { seq, storedAt: "2026-01-01T00:00:00.000Z", tenant: "acme", subject: "x", event: r.event };
+}
+
+/** Frames as the stream writes them. */
+function written(...frames: (string | JsonParts)[]): string {
+  const q = new FrameQueue();
+  for (const f of frames) q.push(f);
+  const bytes = q.bytes;
+  const out = q.take();
+  expect(out.length).toBe(bytes);
+  expect(q.bytes).toBe(0);
+  return out.toString("utf8");
 }
 
 /** The fields of one frame, as an EventSource reads them (lines split on CR, LF or CRLF). */
@@ -29,7 +41,7 @@ describe("SSE frames", () => {
   it("writes an event as id, event and a single data line holding the JSON format", () => {
     // CR and LF can only be in data (attributes refuse control characters); U+2028 is no SSE line break
     const e = stored(42, { subject: "a\u2028b", tenantid: "acme", datacontenttype: "application/json" }, { s: "a\nb\r\nc\rd" });
-    const frame = eventFrame(e);
+    const frame = written(eventFrame(e));
     expect(frame.endsWith("\n\n")).toBe(true);
     expect(frame.slice(0, -2)).not.toMatch(/\n\n|\r/);
     const f = fields(frame);
@@ -46,6 +58,18 @@ describe("SSE frames", () => {
       tenantid: "acme",
       data: { s: "a\nb\r\nc\rd" },
     });
+  });
+
+  it("writes the JSON a reader made from the stored bytes as it is, data line breaks as spaces, once per event", () => {
+    const base = stored(5, {});
+    const json: JsonParts = { head: '{"id":"e5","data":', data: Buffer.from('{"é":\r\n"€",\n"n":1}'), tail: "}" };
+    const frame = eventFrame({ ...base, json });
+    expect(written(frame)).toBe('id: 5\nevent: cloudevent\ndata: {"id":"e5","data":{"é":  "€", "n":1}}\n\n');
+    expect(frameLength(frame)).toBe(Buffer.byteLength(written(frame)));
+    const e: StoredEvent = { ...base, json };
+    expect(eventFrame(e)).toBe(eventFrame(e));
+    // frames of one turn, text and parts, in order
+    expect(written(positionFrame(4), frame, ": x\n\n")).toBe(`id: 4\n\n${written(frame)}: x\n\n`);
   });
 
   it("writes position, heartbeat and overflow frames", () => {

@@ -1,6 +1,7 @@
 import { type OverflowData, STREAM_EVENTS } from "../../../lib/contracts/stream";
 import type { StoredEvent } from "../../core/bus/ports";
 import { toJsonText } from "../../core/cloudevents/json";
+import type { JsonParts } from "../../core/cloudevents/nats";
 
 /**
  * Server-Sent Events frames (HTML Living Standard, "Server-sent events"). Every frame ends with a
@@ -9,17 +10,71 @@ import { toJsonText } from "../../core/cloudevents/json";
  */
 
 /** One stored event: `id` is its stream sequence (what `Last-Event-ID` sends back), data the JSON format. */
-export function eventFrame(e: StoredEvent): string {
+export function eventFrame(e: StoredEvent): JsonParts {
   let frame = frames.get(e);
   if (frame === undefined) {
-    frame = `id: ${e.seq}\nevent: ${STREAM_EVENTS.cloudevent}\ndata: ${toJsonText(e.event)}\n\n`;
+    const head = `id: ${e.seq}\nevent: ${STREAM_EVENTS.cloudevent}\ndata: `;
+    const json = e.json;
+    frame =
+      json === undefined
+        ? { head: `${head}${toJsonText(e.event)}\n\n`, tail: "" }
+        : { head: `${head}${json.head}`, ...(json.data ? { data: json.data } : {}), tail: `${json.tail}\n\n` };
     frames.set(e, frame);
   }
   return frame;
 }
 
 /** Views that share a read get the same stored event: its frame is made once for all of them. */
-const frames = new WeakMap<StoredEvent, string>();
+const frames = new WeakMap<StoredEvent, JsonParts>();
+
+/**
+ * The frames of one write: their bytes are copied once, into one buffer, when it is taken (JSON
+ * data straight from the stored bytes, its line breaks made spaces: no string of it is made).
+ */
+export class FrameQueue {
+  private frames: (string | JsonParts)[] = [];
+  /** Bytes queued. */
+  bytes = 0;
+
+  push(frame: string | JsonParts): void {
+    this.frames.push(frame);
+    this.bytes += frameLength(frame);
+  }
+
+  /** Everything queued as one buffer (empty when nothing is), and the queue emptied. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.bytes);
+    let at = 0;
+    for (const f of this.frames) {
+      if (typeof f === "string") {
+        at += out.write(f, at, "utf8");
+        continue;
+      }
+      at += out.write(f.head, at, "utf8");
+      if (f.data) {
+        const from = at;
+        out.set(f.data, at);
+        at += f.data.length;
+        // a line break in JSON text is whitespace (and CR and LF are never part of a longer UTF-8 sequence)
+        for (const nl of LINE_BREAKS)
+          for (let i = out.indexOf(nl, from); i >= 0 && i < at; i = out.indexOf(nl, i + 1)) out[i] = 0x20;
+      }
+      at += out.write(f.tail, at, "utf8");
+    }
+    this.frames = [];
+    this.bytes = 0;
+    return out;
+  }
+}
+
+const LINE_BREAKS = [0x0a, 0x0d];
+
+/** A frame's length in bytes. */
+export function frameLength(f: string | JsonParts): number {
+  return typeof f === "string"
+    ? Buffer.byteLength(f)
+    : Buffer.byteLength(f.head) + (f.data?.length ?? 0) + Buffer.byteLength(f.tail);
+}
 
 /**
  * A position without an event: sets the client's last event id (browsers record it even though no

@@ -3,12 +3,13 @@ import { z } from "zod";
 import { tenantIdSchema } from "../../../lib/contracts/ids";
 import { validationError } from "../../../lib/errors";
 import { typePatternRule } from "../../core/bus/subjects";
+import type { JsonParts } from "../../core/cloudevents/nats";
 import { checkTimestamp } from "../../core/cloudevents/types";
 import type { LiveInput, LiveStream } from "../../core/stream/live";
 import type { LiveStart } from "../../core/stream/ports";
 import { validation } from "../http/io";
 import type { RouteRequest } from "../http/router";
-import { eventFrame, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
+import { eventFrame, FrameQueue, frameLength, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
 
 /** How the SSE writer paces itself. */
 export interface SseOptions {
@@ -118,8 +119,10 @@ function settle(flushed: Promise<void>, res: ServerResponse, live: LiveStream, m
 /**
  * `GET /api/stream`: Server-Sent Events for read-only live views. Parses, opens the view (any
  * error is answered as JSON before a byte of the stream), then writes each event as it arrives.
- * The next event is read only once the socket has taken the last one, so a slow client slows only
- * its own consumer; one that takes nothing for `stallMs` gets `event: overflow` and is closed.
+ * Frames are queued up to a quarter of `maxBufferedBytes` (writes of up to 256 KB by default: fewer
+ * system calls than the socket's 16 KB mark); past that the next event is read only once the socket
+ * has taken what is queued, so a slow client slows only its own consumer; one that takes nothing
+ * for `stallMs` gets `event: overflow` and is closed.
  */
 export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest) => Promise<void> {
   const o = { heartbeatMs: 15_000, maxBufferedBytes: 1_048_576, stallMs: 10_000, ...options };
@@ -162,30 +165,26 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
     const flushed = (): Promise<void> =>
       unwritten === 0 ? Promise.resolve() : new Promise<void>((resolve) => onFlushed.push(resolve));
     // Frames of one event-loop turn are joined and leave as one write (one chunk, one system call).
-    let text = "";
-    let textBytes = 0;
+    const queue = new FrameQueue();
     let scheduled = false;
     const flush = (): void => {
       scheduled = false;
-      if (text === "") return;
-      const t = text;
-      text = "";
-      textBytes = 0;
+      if (queue.bytes === 0) return;
+      const out = queue.take();
       if (res.writableEnded || res.destroyed) return;
       unwritten++;
-      res.write(t, written);
+      res.write(out, written);
     };
     /** Bytes given to this response and not yet taken by the OS. */
-    const queued = () => res.writableLength + textBytes;
-    /** Queues a frame; false once the queue reaches the socket's high-water mark. */
-    const write = (frame: string): boolean => {
-      text += frame;
-      textBytes += Buffer.byteLength(frame);
+    const queued = () => res.writableLength + queue.bytes;
+    /** Queues a frame; false once the queue reaches a quarter of maxBufferedBytes (or the socket's mark, if higher). */
+    const write = (frame: string | JsonParts): boolean => {
+      queue.push(frame);
       if (!scheduled) {
         scheduled = true;
         setImmediate(flush);
       }
-      return queued() < res.writableHighWaterMark;
+      return queued() < Math.max(res.writableHighWaterMark, o.maxBufferedBytes / 4);
     };
     /** Writes what is queued and settles once the OS has taken everything. */
     const drained = (): Promise<void> => {
@@ -206,7 +205,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
         const frame = eventFrame(e);
         // The queue stays under maxBufferedBytes: a frame that would pass it waits for the queue to
         // empty (one larger than the bound goes alone).
-        if (queued() > 0 && queued() + Buffer.byteLength(frame) > o.maxBufferedBytes) {
+        if (queued() > 0 && queued() + frameLength(frame) > o.maxBufferedBytes) {
           const w = await settle(drained(), res, live, o.stallMs);
           if (w !== "flushed") {
             held = 1;
