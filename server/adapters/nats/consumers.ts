@@ -285,7 +285,14 @@ function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDe
       return s.storedAt;
     },
     storedAtMs: s.storedAtMs,
-    event: s.event,
+    // decoded only when read (a WebSocket member sends the stored JSON bytes, see `json`)
+    get event() {
+      return s.event;
+    },
+    type: s.type,
+    get json() {
+      return s.json;
+    },
     attempt,
     deliveryId: `${m.info.consumer}:${m.seq}:${attempt}`,
     ack: () => ackSoon(m),

@@ -31,6 +31,14 @@ export interface StoredEvent {
   readonly json?: JsonParts;
 }
 
+/** What a reader of the stream has of an event: `event` (possibly decoded only when read), and cheaper forms where it has them. */
+export type ReadEvent = Pick<StoredEvent, "event" | "type" | "json">;
+
+/** The event's type, without decoding the event where the reader knows it. */
+export function typeOf(e: ReadEvent): string {
+  return e.type ?? e.event.type;
+}
+
 export interface HistoryQuery {
   /** NATS subject filter (tenant and type pattern). */
   filterSubject: string;

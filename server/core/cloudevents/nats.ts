@@ -236,6 +236,36 @@ export interface JsonParts {
   readonly tail: string;
 }
 
+/** The bytes of the parts written out. */
+export function jsonPartsLength(p: JsonParts): number {
+  return Buffer.byteLength(p.head) + (p.data?.length ?? 0) + Buffer.byteLength(p.tail);
+}
+
+/**
+ * Writes the parts into `out` at `at` — the data bytes copied, their line breaks made spaces (JSON
+ * whitespace; CR and LF are never part of a longer UTF-8 sequence) — and returns where they end.
+ */
+export function writeJsonParts(out: Buffer, at: number, p: JsonParts): number {
+  let end = at + out.write(p.head, at, "utf8");
+  if (p.data) {
+    const from = end;
+    out.set(p.data, end);
+    end += p.data.length;
+    for (const nl of LINE_BREAKS)
+      for (let i = out.indexOf(nl, from); i >= 0 && i < end; i = out.indexOf(nl, i + 1)) out[i] = 0x20;
+  }
+  return end + out.write(p.tail, end, "utf8");
+}
+
+const LINE_BREAKS = [0x0a, 0x0d];
+
+/** The parts as one buffer. */
+export function jsonPartsBuffer(p: JsonParts): Buffer {
+  const out = Buffer.allocUnsafe(jsonPartsLength(p));
+  writeJsonParts(out, 0, p);
+  return out;
+}
+
 /**
  * The JSON format of a message `markedKind` accepted, made from its headers and payload without
  * building the event — JSON data stays the stored bytes, never decoded to a string. Written out

@@ -1,7 +1,7 @@
 import { eventLogFields, eventTrace, noopTracer, type Tracer } from "../tracing";
 import { retryDelayMs } from "./backoff";
 import { CircuitBreaker, type CircuitState } from "./breaker";
-import { matchesFilters, matchesTypes } from "./filters";
+import { matchesRead } from "./filters";
 import type {
   AttemptError,
   AttemptLog,
@@ -267,7 +267,7 @@ export class Dispatcher {
 
   private async handle(delivered: Delivery, probe: boolean): Promise<void> {
     const sub = this.sub;
-    if (!matchesTypes(delivered.event.type, sub.types) || !matchesFilters(delivered.event, sub.filters)) {
+    if (!matchesRead(delivered, sub.types, sub.filters)) {
       delivered.ack();
       this.stats.skipped++;
       this.deps.observe?.({ kind: "skipped", d: delivered });
@@ -303,7 +303,7 @@ export class Dispatcher {
     }
     const started = this.now();
     const span = this.tracer.start("deliver", {
-      parent: eventTrace(d.event),
+      parent: this.tracer.enabled ? eventTrace(d.event) : undefined,
       kind: "consumer",
       attributes: this.tracer.enabled ? this.spanAttributes(d) : undefined,
     });

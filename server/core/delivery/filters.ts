@@ -1,5 +1,5 @@
 import type { AttributeFilterDto } from "../../../lib/contracts/subscriptions";
-import type { StoredEvent } from "../bus/ports";
+import { type ReadEvent, typeOf } from "../bus/ports";
 import { attributeString, type CloudEvent } from "../cloudevents/event";
 
 /**
@@ -23,13 +23,13 @@ export function matchesFilters(event: CloudEvent, filters: readonly AttributeFil
   return filters === undefined || filters.every((f) => matchesFilter(event, f));
 }
 
-/** Whether a stored event passes type patterns and attribute filters, decoding it only when one is set. */
-export function matchesStored(
-  e: StoredEvent,
+/** Whether an event read from the stream passes type patterns and attribute filters, decoding it only when a filter is set. */
+export function matchesRead(
+  e: ReadEvent,
   patterns: readonly string[] | undefined,
   filters: readonly AttributeFilter[] | undefined,
 ): boolean {
-  if (patterns?.length && !matchesTypes(e.type ?? e.event.type, patterns)) return false;
+  if (patterns?.length && !matchesTypes(typeOf(e), patterns)) return false;
   return !filters?.length || matchesFilters(e.event, filters);
 }
 

@@ -1,18 +1,18 @@
 import type { SubscriptionDto } from "../../../lib/contracts/subscriptions";
+import type { ReadEvent } from "../bus/ports";
 import type { CloudEvent } from "../cloudevents/event";
 import type { TraceContext } from "../tracing";
 
 export type Subscription = Omit<SubscriptionDto, "stats">;
 
 /** One delivery of one stored event to one subscription (one JetStream delivery). */
-export interface Delivery {
+export interface Delivery extends ReadEvent {
   readonly seq: number;
   readonly subject: string;
   readonly tenant: string;
   readonly storedAt: string;
   /** `storedAt` in ms since the epoch, where the source knows it. */
   readonly storedAtMs?: number;
-  readonly event: CloudEvent;
   /**
    * 1-based attempt number. Sources give JetStream's delivery count; the dispatcher replaces it with
    * the number of recorded failed attempts + 1, so hand-backs (pause, open circuit, a member that

@@ -1,3 +1,4 @@
+import { typeOf } from "../bus/ports";
 import type { DeliveryObservation } from "../delivery/dispatcher";
 import type { Subscription } from "../delivery/ports";
 import { eventLogFields } from "../tracing";
@@ -24,14 +25,14 @@ export function createDeliveryObserver(o: {
     switch (e.kind) {
       case "attempt": {
         const { d } = e;
-        o.recorder.count("delivered", d.tenant, d.event.type, 1);
+        o.recorder.count("delivered", d.tenant, typeOf(d), 1);
         o.recorder.status({ seq: d.seq, subscription: sub.id, kind: "delivered", atMs: now() });
         return;
       }
       case "delivered": {
         const { d } = e;
         const at = now();
-        o.recorder.count("acknowledged", d.tenant, d.event.type, 1);
+        o.recorder.count("acknowledged", d.tenant, typeOf(d), 1);
         // replayed and requeued copies were stored long ago: their age is not a delivery latency
         const fromStream = d.attemptKey?.scope !== "redelivery";
         const stored = d.storedAtMs ?? Date.parse(d.storedAt);
@@ -56,7 +57,7 @@ export function createDeliveryObserver(o: {
       }
       case "failed": {
         const { d, error } = e;
-        o.recorder.count("failed", d.tenant, d.event.type, 1);
+        o.recorder.count("failed", d.tenant, typeOf(d), 1);
         o.recorder.status({
           seq: d.seq,
           subscription: sub.id,
@@ -77,7 +78,7 @@ export function createDeliveryObserver(o: {
       }
       case "dead-lettered": {
         const d = e.d;
-        o.recorder.count("deadLettered", d?.tenant || "_unknown", d?.event.type ?? "_undecodable", 1);
+        o.recorder.count("deadLettered", d?.tenant || "_unknown", d ? typeOf(d) : "_undecodable", 1);
         o.recorder.status({
           seq: e.seq,
           subscription: sub.id,

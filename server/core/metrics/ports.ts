@@ -1,5 +1,5 @@
 import type { CountMetric, MetricWindow } from "../../../lib/contracts/metrics";
-import type { MetricsSink } from "../bus/ports";
+import { type MetricsSink, type ReadEvent, typeOf } from "../bus/ports";
 
 export type { CountMetric, MetricWindow };
 
@@ -105,12 +105,12 @@ export function fanOut(...recorders: Partial<MetricsRecorder>[]): MetricsRecorde
 export function countEvents(
   recorder: Pick<MetricsRecorder, "count"> | undefined,
   metric: CountMetric,
-  events: readonly { tenant: string; type?: string; event: { type: string } }[],
+  events: readonly (ReadEvent & { tenant: string })[],
 ): void {
   if (!recorder) return;
   const groups = new Map<string, { tenant: string; type: string; n: number }>();
   for (const e of events) {
-    const type = e.type ?? e.event.type;
+    const type = typeOf(e);
     const key = `${e.tenant}\u0000${type}`;
     const g = groups.get(key) ?? { tenant: e.tenant, type, n: 0 };
     g.n++;

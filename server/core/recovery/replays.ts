@@ -3,7 +3,7 @@ import { AppError } from "../../../lib/errors";
 import type { EventStore, RangeInput, StoredEvent } from "../bus/ports";
 import { subjectFilter } from "../bus/subjects";
 import { type Ctx, mayActOn } from "../context";
-import { matchesStored } from "../delivery/filters";
+import { matchesRead } from "../delivery/filters";
 import type { Subscription } from "../delivery/ports";
 import { countEvents, type MetricsRecorder } from "../metrics/ports";
 import type { LiveSubscription } from "../stream/ports";
@@ -81,8 +81,8 @@ export function createReplayService(o: ReplayServiceOptions) {
         : {}),
     };
     const accept = (e: StoredEvent) =>
-      (sub === undefined || matchesStored(e, sub.types, undefined)) &&
-      matchesStored(e, types, filters) &&
+      (sub === undefined || matchesRead(e, sub.types, undefined)) &&
+      matchesRead(e, types, filters) &&
       (ctx.tenants === "*" || mayActOn(ctx, e.tenant));
     // the NATS filter says it all (tenant, at most one type pattern, nothing else): accept() takes every event
     const bySubject =
@@ -216,7 +216,7 @@ export function createReplayService(o: ReplayServiceOptions) {
     const range = spec.range;
     const filters = spec.filter?.filters;
     const types = spec.filter?.types;
-    const accept = (e: StoredEvent) => matchesStored(e, types, filters) && mayActOn(ctx, e.tenant);
+    const accept = (e: StoredEvent) => matchesRead(e, types, filters) && mayActOn(ctx, e.tenant);
     const limiter = new RateLimiter(spec.ratePerSec ?? o.defaultRatePerSec);
     let handle: JobHandle | undefined;
     let finish: (how?: "cancelled") => void = () => {};

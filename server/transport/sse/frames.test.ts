@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { isAppError } from "../../../lib/errors";
 import type { StoredEvent } from "../../core/bus/ports";
 import { createEvent } from "../../core/cloudevents/event";
-import type { JsonParts } from "../../core/cloudevents/nats";
-import { eventFrame, FrameQueue, frameLength, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
+import { type JsonParts, jsonPartsLength } from "../../core/cloudevents/nats";
+import { eventFrame, FrameQueue, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
 import { parseFrom, parseStreamRequest } from "./stream";
 
 function stored(seq: number, attributes: Record<string, unknown>, data?: unknown): StoredEvent {
@@ -65,7 +65,7 @@ describe("SSE frames", () => {
     const json: JsonParts = { head: '{"id":"e5","data":', data: Buffer.from('{"é":\r\n"€",\n"n":1}'), tail: "}" };
     const frame = eventFrame({ ...base, json });
     expect(written(frame)).toBe('id: 5\nevent: cloudevent\ndata: {"id":"e5","data":{"é":  "€", "n":1}}\n\n');
-    expect(frameLength(frame)).toBe(Buffer.byteLength(written(frame)));
+    expect(jsonPartsLength(frame)).toBe(Buffer.byteLength(written(frame)));
     const e: StoredEvent = { ...base, json };
     expect(eventFrame(e)).toBe(eventFrame(e));
     // frames of one turn, text and parts, in order

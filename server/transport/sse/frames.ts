@@ -1,7 +1,7 @@
 import { type OverflowData, STREAM_EVENTS } from "../../../lib/contracts/stream";
 import type { StoredEvent } from "../../core/bus/ports";
 import { toJsonText } from "../../core/cloudevents/json";
-import type { JsonParts } from "../../core/cloudevents/nats";
+import { type JsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
 
 /**
  * Server-Sent Events frames (HTML Living Standard, "Server-sent events"). Every frame ends with a
@@ -38,42 +38,18 @@ export class FrameQueue {
 
   push(frame: string | JsonParts): void {
     this.frames.push(frame);
-    this.bytes += frameLength(frame);
+    this.bytes += typeof frame === "string" ? Buffer.byteLength(frame) : jsonPartsLength(frame);
   }
 
   /** Everything queued as one buffer (empty when nothing is), and the queue emptied. */
   take(): Buffer {
     const out = Buffer.allocUnsafe(this.bytes);
     let at = 0;
-    for (const f of this.frames) {
-      if (typeof f === "string") {
-        at += out.write(f, at, "utf8");
-        continue;
-      }
-      at += out.write(f.head, at, "utf8");
-      if (f.data) {
-        const from = at;
-        out.set(f.data, at);
-        at += f.data.length;
-        // a line break in JSON text is whitespace (and CR and LF are never part of a longer UTF-8 sequence)
-        for (const nl of LINE_BREAKS)
-          for (let i = out.indexOf(nl, from); i >= 0 && i < at; i = out.indexOf(nl, i + 1)) out[i] = 0x20;
-      }
-      at += out.write(f.tail, at, "utf8");
-    }
+    for (const f of this.frames) at = typeof f === "string" ? at + out.write(f, at, "utf8") : writeJsonParts(out, at, f);
     this.frames = [];
     this.bytes = 0;
     return out;
   }
-}
-
-const LINE_BREAKS = [0x0a, 0x0d];
-
-/** A frame's length in bytes. */
-export function frameLength(f: string | JsonParts): number {
-  return typeof f === "string"
-    ? Buffer.byteLength(f)
-    : Buffer.byteLength(f.head) + (f.data?.length ?? 0) + Buffer.byteLength(f.tail);
 }
 
 /**

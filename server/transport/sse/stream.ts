@@ -3,13 +3,13 @@ import { z } from "zod";
 import { tenantIdSchema } from "../../../lib/contracts/ids";
 import { validationError } from "../../../lib/errors";
 import { typePatternRule } from "../../core/bus/subjects";
-import type { JsonParts } from "../../core/cloudevents/nats";
+import { type JsonParts, jsonPartsLength } from "../../core/cloudevents/nats";
 import { checkTimestamp } from "../../core/cloudevents/types";
 import type { LiveInput, LiveStream } from "../../core/stream/live";
 import type { LiveStart } from "../../core/stream/ports";
 import { validation } from "../http/io";
 import type { RouteRequest } from "../http/router";
-import { eventFrame, FrameQueue, frameLength, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
+import { eventFrame, FrameQueue, heartbeatFrame, overflowFrame, positionFrame } from "./frames";
 
 /** How the SSE writer paces itself. */
 export interface SseOptions {
@@ -205,7 +205,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
         const frame = eventFrame(e);
         // The queue stays under maxBufferedBytes: a frame that would pass it waits for the queue to
         // empty (one larger than the bound goes alone).
-        if (queued() > 0 && queued() + frameLength(frame) > o.maxBufferedBytes) {
+        if (queued() > 0 && queued() + jsonPartsLength(frame) > o.maxBufferedBytes) {
           const w = await settle(drained(), res, live, o.stallMs);
           if (w !== "flushed") {
             held = 1;

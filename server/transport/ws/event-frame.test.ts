@@ -2,8 +2,11 @@ import { describe, expect, it } from "vitest";
 import { storedJsonData } from "../../core/cloudevents/data";
 import { createEvent } from "../../core/cloudevents/event";
 import { toJson } from "../../core/cloudevents/json";
+import { jsonPartsBuffer } from "../../core/cloudevents/nats";
 import type { Delivery } from "../../core/delivery/ports";
-import { eventFrameText } from "./gateway";
+import { eventFrame } from "./gateway";
+
+const eventFrameText = (subscription: string, d: Delivery) => jsonPartsBuffer(eventFrame(subscription, d)).toString("utf8");
 
 function delivery(over: Partial<Delivery> = {}): Delivery {
   const r = createEvent({
@@ -34,7 +37,7 @@ function delivery(over: Partial<Delivery> = {}): Delivery {
   };
 }
 
-describe("eventFrameText (the WebSocket event frame as text)", () => {
+describe("eventFrame (the WebSocket event frame)", () => {
   it("is the JSON of the event frame, stored data included as it was stored", () => {
     const d = delivery();
     const frame = JSON.parse(eventFrameText('sub "x"', d));

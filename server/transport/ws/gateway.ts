@@ -7,6 +7,7 @@ import { AppError, HTTP_STATUS, isAppError } from "../../../lib/errors";
 import { jsonDepthExceeds, MAX_BODY_JSON_DEPTH } from "../../../lib/json-depth";
 import type { Container } from "../../container";
 import { toJsonText } from "../../core/cloudevents/json";
+import type { JsonParts } from "../../core/cloudevents/nats";
 import type { Ctx } from "../../core/context";
 import type { Member } from "../../core/delivery/members";
 import type { Delivery, DeliveryOutcome } from "../../core/delivery/ports";
@@ -116,10 +117,10 @@ export function attachWebSocket(
       }, 50);
       stall.unref();
     };
-    /** A frame as an object, or as its JSON text when that is already made. */
-    const send = (f: ServerFrame | string): void => {
+    /** A frame as an object, or as its JSON (text or parts) when that is already made. */
+    const send = (f: ServerFrame | string | JsonParts): void => {
       if (ws.readyState !== WebSocket.OPEN) return;
-      out.send(typeof f === "string" ? f : JSON.stringify(f));
+      out.send(typeof f === "string" || "head" in f ? f : JSON.stringify(f));
       if (full()) watchStall();
     };
     const fail = (e: unknown) => {
@@ -159,7 +160,7 @@ export function attachWebSocket(
                 c.subscriptions.pool(subscription)?.notify();
               },
             });
-            send(eventFrameText(subscription, d));
+            send(eventFrame(subscription, d));
           });
         },
       };
@@ -336,10 +337,12 @@ function unknownDelivery(id: string): AppError {
 }
 
 /**
- * An `event` frame as JSON text: the event's JSON (its stored data text as it is, see `toJsonText`)
- * placed in the frame without being parsed and serialized again.
+ * An `event` frame as JSON in parts: the event's JSON as the reader made it from the stored bytes
+ * (or rendered, see `toJsonText`), placed in the frame without being parsed and serialized again.
  */
-export function eventFrameText(subscription: string, d: Delivery): string {
+export function eventFrame(subscription: string, d: Delivery): JsonParts {
   const replay = d.replayId ? `,"replayId":${JSON.stringify(d.replayId)}` : "";
-  return `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${JSON.stringify(d.tenant)}${replay},"event":${toJsonText(d.event)}}`;
+  const json = d.json ?? { head: toJsonText(d.event), tail: "" };
+  const head = `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${JSON.stringify(d.tenant)}${replay},"event":${json.head}`;
+  return json.data ? { head, data: json.data, tail: `${json.tail}}` } : { head, tail: `${json.tail}}` };
 }

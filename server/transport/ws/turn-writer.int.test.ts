@@ -11,8 +11,8 @@ afterEach(() => {
 });
 
 /** A server connection and a client that records every text message it gets. */
-async function pair(): Promise<{ server: WebSocket; got: string[]; client: WebSocket }> {
-  wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+async function pair(perMessageDeflate = false): Promise<{ server: WebSocket; got: string[]; client: WebSocket }> {
+  wss = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate });
   await once(wss, "listening");
   const client = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}`);
   const [server] = (await once(wss, "connection")) as [WebSocket];
@@ -51,6 +51,22 @@ describe("TurnWriter (the frames of one turn in one socket write)", () => {
     await until(() => got.length === texts.length + 2);
     expect(got.slice(-2)).toEqual(["a", "b"]);
     client.close();
+  });
+
+  it("sends JSON in parts (stored data copied, its line breaks as spaces) among text frames, also where ws writes itself", async () => {
+    for (const deflate of [false, true]) {
+      const { server, got, client } = await pair(deflate);
+      const out = new TurnWriter(server);
+      const parts = { head: '{"n":1,"event":{"data":', data: Buffer.from('{"é":\r\n"x\\n"}'), tail: "}}" };
+      out.send("before");
+      out.send(parts);
+      out.send({ head: '{"whole":"ü"}', tail: "" });
+      out.send("after");
+      await until(() => got.length === 4);
+      expect(got).toEqual(["before", '{"n":1,"event":{"data":{"é":  "x\\n"}}}', '{"whole":"ü"}', "after"]);
+      expect(JSON.parse(got[1] as string)).toEqual({ n: 1, event: { data: { é: "x\n" } } });
+      client.close();
+    }
   });
 
   it("sends nothing once the connection is closing, and what is flushed before close goes first", async () => {

@@ -1,4 +1,5 @@
 import { WebSocket } from "ws";
+import { type JsonParts, jsonPartsBuffer, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
 
 /** What the `ws` package keeps of an open connection (not in its typings). */
 interface WsInternals {
@@ -37,7 +38,7 @@ function writeHeader(buf: Buffer, at: number, n: number): number {
  * Call `flush()` before closing, so that what is queued goes before the close frame.
  */
 export class TurnWriter {
-  private texts: string[] = [];
+  private texts: (string | JsonParts)[] = [];
   private bytes = 0;
   private scheduled = false;
 
@@ -48,9 +49,10 @@ export class TurnWriter {
     return this.bytes;
   }
 
-  send(text: string): void {
+  /** Queues a text frame: JSON text, or JSON in parts (copied straight into the turn's buffer). */
+  send(text: string | JsonParts): void {
     this.texts.push(text);
-    this.bytes += text.length;
+    this.bytes += typeof text === "string" ? text.length : text.head.length + (text.data?.length ?? 0) + text.tail.length;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
@@ -74,17 +76,18 @@ export class TurnWriter {
       sender._state === 0 &&
       Object.keys(w._extensions ?? {}).length === 0;
     if (!direct) {
-      for (const t of texts) this.ws.send(t);
+      for (const t of texts) this.ws.send(typeof t === "string" ? t : jsonPartsBuffer(t), { binary: false });
       return;
     }
-    const lengths = texts.map((t) => Buffer.byteLength(t));
+    const lengths = texts.map((t) => (typeof t === "string" ? Buffer.byteLength(t) : jsonPartsLength(t)));
     let total = 0;
     for (const n of lengths) total += headerBytes(n) + n;
     const buf = Buffer.allocUnsafe(total);
     let at = 0;
     for (let i = 0; i < texts.length; i++) {
       at = writeHeader(buf, at, lengths[i] as number);
-      at += buf.write(texts[i] as string, at, "utf8");
+      const t = texts[i] as string | JsonParts;
+      at = typeof t === "string" ? at + buf.write(t, at, "utf8") : writeJsonParts(buf, at, t);
     }
     socket.write(buf);
   }
