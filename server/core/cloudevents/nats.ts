@@ -248,11 +248,11 @@ export function jsonPartsLength(p: JsonParts): number {
 export function writeJsonParts(out: Buffer, at: number, p: JsonParts): number {
   let end = at + out.write(p.head, at, "utf8");
   if (p.data) {
-    const from = end;
-    out.set(p.data, end);
-    end += p.data.length;
-    for (const nl of LINE_BREAKS)
-      for (let i = out.indexOf(nl, from); i >= 0 && i < end; i = out.indexOf(nl, i + 1)) out[i] = 0x20;
+    const data = p.data;
+    out.set(data, end);
+    // searched in the data alone (the rest of `out` may hold anything)
+    for (const nl of LINE_BREAKS) for (let i = data.indexOf(nl); i >= 0; i = data.indexOf(nl, i + 1)) out[end + i] = 0x20;
+    end += data.length;
   }
   return end + out.write(p.tail, end, "utf8");
 }
