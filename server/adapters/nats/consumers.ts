@@ -13,8 +13,10 @@ import {
   ReplayPolicy,
 } from "@nats-io/jetstream";
 import { AppError } from "../../../lib/errors";
+import type { StoredEvent } from "../../core/bus/ports";
 import { subjectFilter } from "../../core/bus/subjects";
-import { decodeNats } from "../../core/cloudevents/nats";
+import type { CloudEvent } from "../../core/cloudevents/event";
+import { decodeNats, type JsonParts } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
 import { decodeStored } from "./event-store";
 import { messageHeaders } from "./message-headers";
@@ -276,30 +278,55 @@ function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDe
   const attempt = m.info.deliveryCount;
   const r = decodeStored(o, m.seq, m.subject, m.time, messageHeaders(m), m.data);
   if (!r.ok) return undecodable(m, attempt, r.problems);
-  const s = r.stored;
-  return {
-    seq: s.seq,
-    subject: s.subject,
-    tenant: s.tenant,
-    get storedAt() {
-      return s.storedAt;
-    },
-    storedAtMs: s.storedAtMs,
-    // decoded only when read (a WebSocket member sends the stored JSON bytes, see `json`)
-    get event() {
-      return s.event;
-    },
-    type: s.type,
-    get json() {
-      return s.json;
-    },
-    attempt,
-    deliveryId: `${m.info.consumer}:${m.seq}:${attempt}`,
-    ack: () => ackSoon(m),
-    nak: (ms) => m.nak(ms),
-    term: () => m.term(),
-    working: () => m.working(),
-  };
+  return new StreamDelivery(r.stored, m, attempt);
+}
+
+/**
+ * A delivery of an event of the event stream: its event is decoded only when read (a WebSocket
+ * member sends the stored JSON bytes, see `json`). A class: no closures made per delivery.
+ */
+class StreamDelivery implements Delivery {
+  readonly seq: number;
+  readonly subject: string;
+  readonly tenant: string;
+  readonly storedAtMs: number | undefined;
+  readonly type: string | undefined;
+  readonly deliveryId: string;
+
+  constructor(
+    private readonly stored: StoredEvent,
+    private readonly m: JsMsg,
+    readonly attempt: number,
+  ) {
+    this.seq = stored.seq;
+    this.subject = stored.subject;
+    this.tenant = stored.tenant;
+    this.storedAtMs = stored.storedAtMs;
+    this.type = stored.type;
+    this.deliveryId = `${m.info.consumer}:${m.seq}:${attempt}`;
+  }
+
+  get storedAt(): string {
+    return this.stored.storedAt;
+  }
+  get event(): CloudEvent {
+    return this.stored.event;
+  }
+  get json(): JsonParts | undefined {
+    return this.stored.json;
+  }
+  ack(): void {
+    ackSoon(this.m);
+  }
+  nak(ms: number): void {
+    this.m.nak(ms);
+  }
+  term(): void {
+    this.m.term();
+  }
+  working(): void {
+    this.m.working();
+  }
 }
 
 /** How long after its expiry a pull the server has not ended is taken as over. */

@@ -51,7 +51,7 @@ export function decodeStored(
   h: HeaderReader | undefined,
   data: Uint8Array,
 ): { ok: true; stored: StoredEvent } | { ok: false; problems: string } {
-  // written by the bus (marked, see `markedKind`): decoded only when read, and its JSON made from the bytes when asked for
+  // written by the bus (marked, see `markedKind`): decoded only when read, its JSON made from the bytes when asked for
   const kind = h && markedKind(h);
   let event: CloudEvent | undefined;
   if (kind === undefined) {
@@ -59,32 +59,45 @@ export function decodeStored(
     if (!decoded.ok) return { ok: false, problems: decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; ") };
     event = decoded.event;
   }
-  const ms = time.getTime();
-  let iso: string | undefined;
-  let json: JsonParts | undefined;
-  return {
-    ok: true,
-    stored: {
-      seq,
-      // RFC 3339, made only when read (most deliveries never do)
-      get storedAt() {
-        iso ??= new Date(ms).toISOString();
-        return iso;
-      },
-      storedAtMs: ms,
-      tenant: tenantOf(o, subject),
-      subject,
-      type: event?.type ?? (h && headerValue(h.get("ce-type"))),
-      get event() {
-        event ??= decodeMarked(h, data);
-        return event;
-      },
-      get json() {
-        if (kind !== undefined && h) json ??= markedJson(h, kind, data) ?? { head: toJsonText(this.event), tail: "" };
-        return json;
-      },
-    },
-  };
+  return { ok: true, stored: new ReadStoredEvent(seq, time.getTime(), tenantOf(o, subject), subject, h, data, kind, event) };
+}
+
+/** A stored event as read: a class, so that reading one makes no closures. */
+class ReadStoredEvent implements StoredEvent {
+  readonly type: string | undefined;
+  private iso: string | undefined;
+  private parts: JsonParts | undefined;
+
+  constructor(
+    readonly seq: number,
+    readonly storedAtMs: number,
+    readonly tenant: string,
+    readonly subject: string,
+    private readonly headers: HeaderReader | undefined,
+    private readonly data: Uint8Array,
+    /** Set for a message the bus wrote (`markedKind`): then `decoded` is made when first read. */
+    private readonly kind: string | undefined,
+    private decoded: CloudEvent | undefined,
+  ) {
+    this.type = decoded ? decoded.type : headers && headerValue(headers.get("ce-type"));
+  }
+
+  /** RFC 3339, made only when read (most deliveries never do). */
+  get storedAt(): string {
+    this.iso ??= new Date(this.storedAtMs).toISOString();
+    return this.iso;
+  }
+
+  get event(): CloudEvent {
+    this.decoded ??= decodeMarked(this.headers, this.data);
+    return this.decoded;
+  }
+
+  get json(): JsonParts | undefined {
+    if (this.kind !== undefined && this.headers)
+      this.parts ??= markedJson(this.headers, this.kind, this.data) ?? { head: toJsonText(this.event), tail: "" };
+    return this.parts;
+  }
 }
 
 /** The event of a message `markedKind` took (it decodes: the check is the decoder's own conditions). */

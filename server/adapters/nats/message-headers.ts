@@ -29,7 +29,7 @@ class HeaderBlock implements HeaderReader {
   get(name: string): string {
     const i = this.names.indexOf(name);
     if (i >= 0) return this.values[i] ?? "";
-    if (name.toLowerCase() !== "content-type") return "";
+    if (name.length !== 12 || name.toLowerCase() !== "content-type") return "";
     const j = this.names.findIndex((n) => n.toLowerCase() === "content-type");
     return j >= 0 ? (this.values[j] ?? "") : "";
   }
@@ -51,10 +51,18 @@ export function parseHeaderBlock(text: string): HeaderReader {
     let end = text.indexOf("\r\n", start);
     if (end < 0) end = text.length;
     const colon = text.indexOf(":", start);
-    if (colon > start && colon < end) block.add(text.slice(start, colon), text.slice(colon + 1, end).trim());
+    if (colon > start && colon < end) block.add(text.slice(start, colon), headerValueAt(text, colon + 1, end));
     start = end + 2;
   }
   return block;
+}
+
+/** The value between `from` and `end`, trimmed — `Name: value` (one space, then printable ASCII) without a second string. */
+function headerValueAt(text: string, from: number, end: number): string {
+  const last = text.charCodeAt(end - 1);
+  if (end - from >= 2 && text.charCodeAt(from) === 0x20 && text.charCodeAt(from + 1) > 0x20 && last > 0x20 && last < 0x7f)
+    return text.slice(from + 1, end);
+  return text.slice(from, end).trim();
 }
 
 /** What nats.js keeps of a received message (not in its typings): the bytes and where the headers end. */

@@ -334,6 +334,9 @@ describe("the bus's own messages (marked Anumate-Data)", () => {
     expect(with_((h) => h.filter(([k]) => k !== "ce-source"))).toBeUndefined();
     expect(with_((h) => h.map(([k, v]) => (k === DATA_KIND_HEADER ? [k, "yaml"] : [k, v])))).toBeUndefined();
     expect(with_((h) => [...h, ["content-type", "application/cloudevents+json"]])).toBeUndefined();
+    expect(with_((h) => [...h, ["Content-Type", "Application/CloudEvents+JSON"]])).toBeUndefined();
+    expect(with_((h) => [...h, ["Content-Type", "text/plain"]])).toBe("json");
+    expect(with_((h) => [...h, ["Ce-Extra", "x"]])).toBeUndefined();
     // a quoted or percent-encoded value that decodes is fine
     expect(with_((h) => h.map(([k, v]) => (k === "ce-id" ? [k, '"a%20b"'] : [k, v])))).toBe("json");
   });

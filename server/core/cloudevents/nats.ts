@@ -61,7 +61,7 @@ export function decodeNats(
   payload: Uint8Array,
 ): { ok: true; event: CloudEvent } | { ok: false; problems: ErrorDetail[] } {
   const contentType = headers?.get("content-type") || headers?.get("Content-Type") || "";
-  if (contentType.toLowerCase().startsWith("application/cloudevents")) return decodeStructured(payload);
+  if (isStructured(contentType)) return decodeStructured(payload);
   if (!headers) return decodeStructured(payload); // no headers: NATS 1.0.2 structured mode
   const marked = headers.get(DATA_KIND_HEADER);
   if (marked) {
@@ -112,6 +112,11 @@ export function decodeNats(
 }
 
 const UPPER = /[A-Z]/;
+
+/** A Content-Type that makes a message structured mode (NATS-6). */
+function isStructured(contentType: string): boolean {
+  return contentType.toLowerCase().startsWith("application/cloudevents");
+}
 
 /**
  * A message the bus wrote itself (marked `Anumate-Data`, `ce-` names in lower case as `encodeNats`
@@ -205,12 +210,13 @@ export function headerValue(raw: string): string | undefined {
 export function markedKind(headers: HeaderReader): string | undefined {
   const kind = headers.get(DATA_KIND_HEADER);
   if (kind !== "json" && kind !== "text" && kind !== "binary" && kind !== "none") return undefined;
-  if ((headers.get("content-type") || headers.get("Content-Type")).toLowerCase().startsWith("application/cloudevents"))
-    return undefined;
   let required = 0;
   for (const key of headers.keys()) {
     if (!key.startsWith("ce-")) {
-      if (key.length >= 3 && key.slice(0, 3).toLowerCase() === "ce-") return undefined;
+      // (names compared in lower case only where the length matches: no string made per header)
+      if (key.length >= 3 && (key.charCodeAt(0) | 0x20) === 0x63 && (key.charCodeAt(1) | 0x20) === 0x65 && key[2] === "-")
+        return undefined; // Ce-, CE-: the general path
+      if (key.length === 12 && key.toLowerCase() === "content-type" && isStructured(headers.get(key))) return undefined;
       continue;
     }
     if (key.length < 4 || UPPER.test(key)) return undefined;

@@ -2,17 +2,18 @@ import { eventLogFields, eventTrace, noopTracer, type Tracer } from "../tracing"
 import { retryDelayMs } from "./backoff";
 import { CircuitBreaker, type CircuitState } from "./breaker";
 import { matchesRead } from "./filters";
-import type {
-  AttemptError,
-  AttemptLog,
-  DeadLetterRecord,
-  DeadLetterSink,
-  Delivery,
-  DeliveryOutcome,
-  DeliverySource,
-  Subscription,
-  Target,
-  UndecodableDelivery,
+import {
+  type AttemptError,
+  type AttemptLog,
+  type DeadLetterRecord,
+  type DeadLetterSink,
+  type Delivery,
+  type DeliveryOutcome,
+  type DeliverySource,
+  deliveryWith,
+  type Subscription,
+  type Target,
+  type UndecodableDelivery,
 } from "./ports";
 
 export interface DispatcherDeps {
@@ -278,7 +279,8 @@ export class Dispatcher {
     const deliveryCount = delivered.attempt;
     const [scope, key] = this.attemptKey(delivered);
     const history = deliveryCount > 1 ? await this.deps.attempts.get(scope, key).catch(() => []) : [];
-    const d: Delivery = history.length + 1 === delivered.attempt ? delivered : { ...delivered, attempt: history.length + 1 };
+    const d: Delivery =
+      history.length + 1 === delivered.attempt ? delivered : deliveryWith(delivered, { attempt: history.length + 1 });
     if (history.at(-1)?.final) {
       // rejected by the target, but the dead-letter write failed: write it again, do not deliver again
       await this.deadLetter(d, "rejected", history);
@@ -307,7 +309,7 @@ export class Dispatcher {
       kind: "consumer",
       attributes: this.tracer.enabled ? this.spanAttributes(d) : undefined,
     });
-    const traced: Delivery = span.context ? { ...d, trace: span.context } : d;
+    const traced: Delivery = span.context ? deliveryWith(d, { trace: span.context }) : d;
     this.working.add(d);
     this.deps.observe?.({ kind: "attempt", d });
     let outcome: DeliveryOutcome;

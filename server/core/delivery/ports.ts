@@ -40,6 +40,15 @@ export interface Delivery extends ReadEvent {
   working(): void;
 }
 
+/**
+ * The delivery with some fields changed. Its other fields, read lazily, and its methods stay as
+ * they are (a spread would read every field and drop a class's methods); methods run with the new
+ * object as `this`, reading the original's fields through it.
+ */
+export function deliveryWith(d: Delivery, changes: { attempt?: number; trace?: TraceContext }): Delivery {
+  return Object.assign(Object.create(d) as Delivery, changes);
+}
+
 /** A message that could not be decoded as a CloudEvent: it is dead-lettered as poison. */
 export interface UndecodableDelivery {
   readonly undecodable: true;
