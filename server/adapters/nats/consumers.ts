@@ -18,6 +18,7 @@ import { subjectFilter } from "../../core/bus/subjects";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { decodeNats, type JsonParts } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
+import { parseAckReply } from "./ack-reply";
 import { decodeStored } from "./event-store";
 import { messageHeaders } from "./message-headers";
 
@@ -167,7 +168,7 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
     },
 
     source(sub) {
-      return createSource(o, o.stream, sub.id, (m) => toDelivery(o, m));
+      return createSource(o, o.stream, sub.id, (m) => toDelivery(o, sub.id, m));
     },
 
     redeliverySource(sub) {
@@ -274,11 +275,14 @@ function undecodable(m: JsMsg, attempt: number, problems: string): UndecodableDe
   };
 }
 
-function toDelivery(o: ConsumerAdminOptions, m: JsMsg): Delivery | UndecodableDelivery {
-  const attempt = m.info.deliveryCount;
-  const r = decodeStored(o, m.seq, m.subject, m.time, messageHeaders(m), m.data);
+function toDelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
+  // read from the reply subject in one pass (nats.js's `m.info` splits it into a dozen strings)
+  const info = parseAckReply((m as JsMsg & { reply?: string }).reply ?? ""); // (not in the typings)
+  const attempt = info ? info.deliveries : m.info.deliveryCount;
+  const seq = info ? info.seq : m.seq;
+  const r = decodeStored(o, seq, m.subject, info ? info.timeMs : m.time.getTime(), messageHeaders(m), m.data);
   if (!r.ok) return undecodable(m, attempt, r.problems);
-  return new StreamDelivery(r.stored, m, attempt);
+  return new StreamDelivery(r.stored, m, attempt, `${consumer}:${seq}:${attempt}`);
 }
 
 /**
@@ -291,19 +295,18 @@ class StreamDelivery implements Delivery {
   readonly tenant: string;
   readonly storedAtMs: number | undefined;
   readonly type: string | undefined;
-  readonly deliveryId: string;
 
   constructor(
     private readonly stored: StoredEvent,
     private readonly m: JsMsg,
     readonly attempt: number,
+    readonly deliveryId: string,
   ) {
     this.seq = stored.seq;
     this.subject = stored.subject;
     this.tenant = stored.tenant;
     this.storedAtMs = stored.storedAtMs;
     this.type = stored.type;
-    this.deliveryId = `${m.info.consumer}:${m.seq}:${attempt}`;
   }
 
   get storedAt(): string {

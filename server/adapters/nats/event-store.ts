@@ -47,7 +47,7 @@ export function decodeStored(
   o: DecodeContext,
   seq: number,
   subject: string,
-  time: Date,
+  timeMs: number,
   h: HeaderReader | undefined,
   data: Uint8Array,
 ): { ok: true; stored: StoredEvent } | { ok: false; problems: string } {
@@ -59,7 +59,7 @@ export function decodeStored(
     if (!decoded.ok) return { ok: false, problems: decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; ") };
     event = decoded.event;
   }
-  return { ok: true, stored: new ReadStoredEvent(seq, time.getTime(), tenantOf(o, subject), subject, h, data, kind, event) };
+  return { ok: true, stored: new ReadStoredEvent(seq, timeMs, tenantOf(o, subject), subject, h, data, kind, event) };
 }
 
 /** A stored event as read: a class, so that reading one makes no closures. */
@@ -129,11 +129,11 @@ export function toStored(
   o: DecodeContext,
   seq: number,
   subject: string,
-  time: Date,
+  timeMs: number,
   h: HeaderReader | undefined,
   data: Uint8Array,
 ): StoredEvent | undefined {
-  const r = decodeStored(o, seq, subject, time, h, data);
+  const r = decodeStored(o, seq, subject, timeMs, h, data);
   if (r.ok) return r.stored;
   o.log("skipping a stored message that is not a valid CloudEvent", { seq, subject, problems: r.problems });
   return undefined;
@@ -229,7 +229,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
   async function get(seq: number): Promise<StoredEvent | undefined> {
     try {
       const m = await o.jsm.streams.getMessage(o.stream, { seq });
-      return m ? toStored(o, m.seq, m.subject, m.time, headerReader(m.header), m.data) : undefined;
+      return m ? toStored(o, m.seq, m.subject, m.time.getTime(), headerReader(m.header), m.data) : undefined;
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === 10037) return undefined;
       throw unavailable(e, "Could not read from NATS JetStream");
@@ -250,7 +250,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
         batch: Math.min(Math.max(q.limit, 100), q.scanLimit),
       })) {
         scanned++;
-        const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
+        const e = toStored(o, m.seq, m.subject, m.time.getTime(), m.headers, m.data);
         if (e && (!q.accept || q.accept(e))) items.push(e);
         if (items.length >= q.limit || scanned >= q.scanLimit) {
           nextSeq = m.seq + 1;
@@ -276,7 +276,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     for await (const batch of readRangeBatches(o.js, o.jsm, { stream: o.stream, batch: READ_BATCH, ...q })) {
       const events: StoredEvent[] = [];
       for (const m of batch) {
-        const e = toStored(o, m.seq, m.subject, m.time, m.headers, m.data);
+        const e = toStored(o, m.seq, m.subject, m.time.getTime(), m.headers, m.data);
         if (e) events.push(e);
       }
       if (events.length > 0) yield events;

@@ -113,7 +113,7 @@ export function createNatsLiveSource(o: NatsLiveSourceOptions): LiveSource {
           // messages read ahead before a stop are still queued in the library: drop them
           if (stopped) return;
           lastPending = m.info.pending;
-          const e = toStored(decodeCtx, m.seq, m.subject, m.time, messageHeaders(m), m.data);
+          const e = toStored(decodeCtx, m.seq, m.subject, m.time.getTime(), messageHeaders(m), m.data);
           if (e) yield e;
         }
       } finally {

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testConfig, uniqueSuffix } from "../../testing/fixtures";
-import { parseAckReply, readRange } from "./range-reader";
+import { readRange } from "./range-reader";
 
 let nc: NatsConnection;
 const stream = `T_${uniqueSuffix()}_RANGE`;
@@ -68,18 +68,5 @@ describe("readRange", () => {
     await deleter;
     // a client fetch waited its whole `expires` (5 s) for each deleted message counted as pending
     expect(Math.max(...times), times.join(" ")).toBeLessThan(2500);
-  });
-});
-
-describe("parseAckReply", () => {
-  it("reads both reply formats", () => {
-    expect(parseAckReply("$JS.ACK.S.c1.1.42.7.1795793284669086941.3")).toEqual({
-      seq: 42,
-      time: new Date(1795793284669),
-      pending: 3,
-    });
-    expect(parseAckReply("$JS.ACK.hub.ACCHASH.S.c1.1.42.7.1795793284669086941.3.tok")?.seq).toBe(42);
-    expect(parseAckReply("$JS.ACK.S.c1.1")).toBeUndefined();
-    expect(parseAckReply("_INBOX.x")).toBeUndefined();
   });
 });

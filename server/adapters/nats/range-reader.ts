@@ -1,6 +1,7 @@
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { createInbox, type NatsConnection, nuid } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
+import { parseAckReply } from "./ack-reply";
 import { messageHeaders } from "./message-headers";
 
 export interface RangeQuery {
@@ -135,7 +136,7 @@ function pullNow(
         out.push({
           seq: info.seq,
           subject: m.subject,
-          time: info.time,
+          time: new Date(info.timeMs),
           headers: messageHeaders(m),
           data: m.data,
           pending: info.pending,
@@ -159,24 +160,6 @@ const PULL_EXPIRES_NS = 1_000_000_000;
 
 /** A pull that gets no answer at all within this time fails (the server is gone). */
 const PULL_TIMEOUT_MS = 10_000;
-
-/**
- * Stream sequence, time and pending count from a JetStream message's reply subject:
- * `$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts ns>.<pending>` or, with a domain and
- * account hash, `$JS.ACK.<domain>.<hash>.<stream>.<consumer>.<delivered>.<sseq>.<dseq>.<ts>.<pending>[.<token>]`.
- */
-export function parseAckReply(reply: string): { seq: number; time: Date; pending: number } | undefined {
-  const t = reply.split(".");
-  if (t[0] !== "$JS" || t[1] !== "ACK") return undefined;
-  const base = t.length === 9 ? 2 : t.length >= 11 ? 4 : -1;
-  if (base < 0) return undefined;
-  const seq = Number(t[base + 3]);
-  const ns = t[base + 5] ?? "";
-  const pending = Number(t[base + 6]);
-  if (!Number.isSafeInteger(seq) || !/^\d+$/.test(ns) || !Number.isSafeInteger(pending)) return undefined;
-  // whole ms: the ns count without its last six digits (as the BigInt division, without a BigInt)
-  return { seq, time: new Date(ns.length > 6 ? Number(ns.slice(0, -6)) : 0), pending };
-}
 
 interface Connection {
   nc: NatsConnection;
