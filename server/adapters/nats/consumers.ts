@@ -16,7 +16,7 @@ import { AppError } from "../../../lib/errors";
 import type { StoredEvent } from "../../core/bus/ports";
 import { subjectFilter } from "../../core/bus/subjects";
 import type { CloudEvent } from "../../core/cloudevents/event";
-import { decodeNats, type JsonParts } from "../../core/cloudevents/nats";
+import type { JsonParts } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
 import { parseAckReply } from "./ack-reply";
 import { decodeStored } from "./event-store";
@@ -172,7 +172,8 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
     },
 
     redeliverySource(sub) {
-      return createSource(o, o.redeliveryStream, redeliveryConsumer(sub.id), (m) => toRedelivery(m));
+      const consumer = redeliveryConsumer(sub.id);
+      return createSource(o, o.redeliveryStream, consumer, (m) => toRedelivery(o, consumer, m));
     },
   };
 
@@ -235,29 +236,36 @@ export const RD = {
   requeueOf: "Anumate-Requeue-Of",
 } as const;
 
-function toRedelivery(m: JsMsg): Delivery | UndecodableDelivery {
-  const attempt = m.info.deliveryCount;
+/**
+ * A copy in the redelivery stream (a replayed or requeued event): the event as stored, with its
+ * original position from the copy's headers. Read like a stream delivery: decoded only when read.
+ */
+function toRedelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
+  const info = parseAckReply(replyOf(m));
+  const attempt = info ? info.deliveries : m.info.deliveryCount;
+  const copySeq = info ? info.seq : m.seq;
   const h = messageHeaders(m);
-  const decoded = decodeNats(h, m.data);
-  if (!decoded.ok) {
-    return undecodable(m, attempt, decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; "));
-  }
+  const storedAtMs = Date.parse(h?.get(RD.storedAt) ?? "");
+  const r = decodeStored(
+    o,
+    Number(h?.get(RD.originalSeq)) || copySeq,
+    h?.get(RD.originalSubject) || m.subject,
+    Number.isNaN(storedAtMs) ? (info ? info.timeMs : m.time.getTime()) : storedAtMs,
+    h,
+    m.data,
+  );
+  if (!r.ok) return undecodable(m, attempt, r.problems);
   const replayId = h?.get(RD.replayId);
-  return {
-    seq: Number(h?.get(RD.originalSeq)) || m.seq,
-    subject: h?.get(RD.originalSubject) || m.subject,
+  return new StreamDelivery(r.stored, m, attempt, `${consumer}:${copySeq}:${attempt}`, {
     tenant: h?.get(RD.tenant) ?? "",
-    storedAt: h?.get(RD.storedAt) || m.time.toISOString(),
-    event: decoded.event,
-    attempt,
-    deliveryId: `${m.info.consumer}:${m.seq}:${attempt}`,
     ...(replayId ? { replayId } : {}),
-    attemptKey: { scope: "redelivery", seq: m.seq },
-    ack: () => ackSoon(m),
-    nak: (ms) => m.nak(ms),
-    term: () => m.term(),
-    working: () => m.working(),
-  };
+    attemptKey: { scope: "redelivery", seq: copySeq },
+  });
+}
+
+/** The reply subject of a JetStream message (nats.js has it; its typings do not). */
+function replyOf(m: JsMsg): string {
+  return (m as JsMsg & { reply?: string }).reply ?? "";
 }
 
 function undecodable(m: JsMsg, attempt: number, problems: string): UndecodableDelivery {
@@ -277,7 +285,7 @@ function undecodable(m: JsMsg, attempt: number, problems: string): UndecodableDe
 
 function toDelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
   // read from the reply subject in one pass (nats.js's `m.info` splits it into a dozen strings)
-  const info = parseAckReply((m as JsMsg & { reply?: string }).reply ?? ""); // (not in the typings)
+  const info = parseAckReply(replyOf(m));
   const attempt = info ? info.deliveries : m.info.deliveryCount;
   const seq = info ? info.seq : m.seq;
   const r = decodeStored(o, seq, m.subject, info ? info.timeMs : m.time.getTime(), messageHeaders(m), m.data);
@@ -295,18 +303,24 @@ class StreamDelivery implements Delivery {
   readonly tenant: string;
   readonly storedAtMs: number | undefined;
   readonly type: string | undefined;
+  readonly replayId?: string;
+  readonly attemptKey?: Delivery["attemptKey"];
 
   constructor(
     private readonly stored: StoredEvent,
     private readonly m: JsMsg,
     readonly attempt: number,
     readonly deliveryId: string,
+    /** For a copy in the redelivery stream: its tenant, replay and where its attempts are counted. */
+    copy?: { tenant: string; replayId?: string; attemptKey: Delivery["attemptKey"] },
   ) {
     this.seq = stored.seq;
     this.subject = stored.subject;
-    this.tenant = stored.tenant;
+    this.tenant = copy ? copy.tenant : stored.tenant;
     this.storedAtMs = stored.storedAtMs;
     this.type = stored.type;
+    if (copy?.replayId) this.replayId = copy.replayId;
+    if (copy) this.attemptKey = copy.attemptKey;
   }
 
   get storedAt(): string {
