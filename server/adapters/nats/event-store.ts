@@ -89,7 +89,7 @@ class ReadStoredEvent implements StoredEvent {
   }
 
   get event(): CloudEvent {
-    this.decoded ??= decodeMarked(this.headers, this.data);
+    this.decoded ??= decodeChecked(this.headers, this.data);
     return this.decoded;
   }
 
@@ -101,7 +101,7 @@ class ReadStoredEvent implements StoredEvent {
 }
 
 /** The event of a message `markedKind` took (it decodes: the check is the decoder's own conditions). */
-function decodeMarked(h: HeaderReader | undefined, data: Uint8Array): CloudEvent {
+function decodeChecked(h: HeaderReader | undefined, data: Uint8Array): CloudEvent {
   const r = decodeNats(h, data);
   if (!r.ok) throw new Error(`a stored message marked by the bus does not decode: ${JSON.stringify(r.problems)}`);
   return r.event;

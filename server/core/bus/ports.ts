@@ -15,16 +15,16 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
-/** A stored event with its position. */
+/** A stored event with its position. A reader may make `event` and `storedAt` only when they are read. */
 export interface StoredEvent {
-  seq: number;
+  readonly seq: number;
   /** When it was stored (RFC 3339). */
-  storedAt: string;
+  readonly storedAt: string;
   /** The same time in ms since the epoch, where the reader knows it (cheaper than parsing `storedAt`). */
-  storedAtMs?: number;
-  tenant: string;
-  subject: string;
-  event: CloudEvent;
+  readonly storedAtMs?: number;
+  readonly tenant: string;
+  readonly subject: string;
+  readonly event: CloudEvent;
   /** `event.type`, where the reader knows it without decoding the event. */
   readonly type?: string;
   /** The event in the JSON format, where the reader makes it from the stored bytes (else render `event`). */
