@@ -284,7 +284,7 @@ export function markedJson(headers: HeaderReader, kind: string, payload: Uint8Ar
   let extTypes = "";
   for (const key of headers.keys()) {
     if (!key.startsWith("ce-")) {
-      if (key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
+      if (key.length === EXT_TYPES_LOWER.length && key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
       continue;
     }
     const value = headerValue(headers.get(key)) ?? "";
