@@ -34,6 +34,14 @@ describe("readRange", () => {
       all++;
     }
     expect(all).toBe(600);
+    // pulls of 7 through one subscription: every message once, in order; a read left early (a pull
+    // asked for ahead still under way) ends cleanly
+    const small: number[] = [];
+    for await (const m of readRange(js, jsm, { stream, filterSubject: `${stream}.t2`, batch: 7 })) small.push(m.seq);
+    expect(small).toEqual(Array.from({ length: 200 }, (_, i) => i * 3 + 3));
+    let taken = 0;
+    for await (const _ of readRange(js, jsm, { stream, filterSubject: `${stream}.>`, batch: 7 })) if (++taken === 10) break;
+    expect(taken).toBe(10);
     const t = Date.now();
     for await (const _ of readRange(js, jsm, { stream, filterSubject: `${stream}.none` })) expect.unreachable();
     expect(Date.now() - t).toBeLessThan(500);
