@@ -59,14 +59,14 @@ export async function* readRangeBatches(
   const ci = await jsm.consumers.add(q.stream, cfg);
   const name = ci.name;
   // the next pull, asked for as soon as the last one is complete: it is on its way while the
-  // reader takes the last one (one pull under way at a time, so the messages that arrive are its own)
-  const puller = createPuller(connectionOf(js), q.stream, name);
-  let next: Promise<PulledMessage[]> | undefined;
+  // reader takes the last one (one pull under way at a time, so its answers are its own)
+  let next: ReturnType<typeof pullNow> | undefined;
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
+    const conn = connectionOf(js);
     const batch = q.batch ?? 256;
-    if (remaining > 0) next = puller.pull(Math.min(remaining, batch));
+    if (remaining > 0) next = pullNow(conn, q.stream, name, Math.min(remaining, batch));
     while (next) {
       const pulled = await next;
       next = undefined;
@@ -82,104 +82,74 @@ export async function* readRangeBatches(
         out.push(m);
         if (remaining === 0) break;
       }
-      if (!ended && remaining > 0) next = puller.pull(Math.min(remaining, batch));
+      if (!ended && remaining > 0) next = pullNow(conn, q.stream, name, Math.min(remaining, batch));
       if (out.length > 0) yield out;
       if (ended) return;
     }
   } finally {
     next?.catch(() => {}); // a pull asked for ahead and not read: its answer is dropped
-    puller.close();
     jsm.consumers.delete(q.stream, name).catch(() => {});
   }
 }
 
-type PulledMessage = RangeMessage & { pending: number };
-
 /**
- * Pulls of at most `batch` messages that are in the stream now, one at a time: `no_wait` pull
- * requests, which the server answers at once and ends with a 404 / 408 status when fewer are
- * there. (A client `fetch` would wait its whole `expires` — at least 1 s — for messages counted as
- * pending but deleted meanwhile by a requeue or discard running at the same time; with 5 s that made
- * dead-letter scans take 10 s and more.) One subscription serves every pull of a read (`<inbox>.*`;
- * pull n answers to `<inbox>.n`, so a status the server sends late for an earlier pull is told
- * apart); the messages are gathered as they arrive (a callback, no iterator).
+ * One pull of at most `batch` messages that are in the stream now: a `no_wait` pull request, which
+ * the server answers at once and ends with a 404 / 408 status when fewer are there. (A client
+ * `fetch` would wait its whole `expires` — at least 1 s — for messages counted as pending but
+ * deleted meanwhile by a requeue or discard running at the same time; with 5 s that made dead-letter
+ * scans take 10 s and more.) The messages are gathered as they arrive (a callback, no iterator).
  */
-function createPuller({ nc, inboxPrefix }: Connection, stream: string, consumer: string) {
-  const inbox = createInbox(inboxPrefix);
-  let n = 0;
-  let current: { reply: string; batch: number; out: PulledMessage[]; heard: boolean; done: (err?: Error) => void } | undefined;
-  // set when a message arrives with no pull under way: it would be missing from the read, so the read fails
-  let stray: Error | undefined;
-  const sub = nc.subscribe(`${inbox}.*`, {
-    callback: (err, m) => {
-      const c = current;
-      if (err) {
-        c?.done(err);
-        return;
-      }
-      if (!m.reply) {
-        // a status: 404 no messages / 408 fewer than asked / 409 consumer gone end the pull; 100 is a heartbeat
-        if (!c || m.subject !== c.reply) return; // (a late one for an earlier pull)
-        c.heard = true;
-        if ((m.headers?.code ?? 0) >= 400) c.done();
-        return;
-      }
-      const info = parseAckReply(m.reply);
-      if (!info) return;
-      if (!c) {
-        stray = new Error(`a message from ${stream} arrived outside a pull`);
-        return;
-      }
-      c.heard = true;
-      c.out.push({
-        seq: info.seq,
-        subject: m.subject,
-        time: new Date(info.timeMs),
-        headers: messageHeaders(m),
-        data: m.data,
-        pending: info.pending,
-      });
-      if (c.out.length >= c.batch) c.done();
-    },
-  });
-  return {
-    pull(batch: number): Promise<PulledMessage[]> {
-      if (stray) return Promise.reject(stray);
-      return new Promise((resolve, reject) => {
-        const reply = `${inbox}.${++n}`;
-        // the server is gone when nothing at all arrives for PULL_TIMEOUT_MS (a pull that is answering
-        // slowly goes on: ending it would drop the rest of its messages, which a consumer without acks
-        // does not send again)
-        const timer = setInterval(() => {
-          if (pull.heard) pull.heard = false;
-          else pull.done(new Error(`no answer to a pull from ${stream} within ${PULL_TIMEOUT_MS} ms`));
-        }, PULL_TIMEOUT_MS);
-        const pull = {
-          reply,
-          batch,
-          out: [] as PulledMessage[],
-          heard: false,
-          done: (err?: Error) => {
-            clearInterval(timer);
-            if (current === pull) current = undefined;
-            if (err) reject(err);
-            else resolve(pull.out);
-          },
-        };
-        current = pull;
-        nc.publish(
-          `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
-          JSON.stringify({ batch, no_wait: true, expires: PULL_EXPIRES_NS }),
-          { reply },
-        );
-      });
-    },
-    /** Ends the pull under way (its answer is dropped) and the subscription. */
-    close(): void {
-      current?.done(new Error("the read ended"));
+function pullNow(
+  { nc, inboxPrefix }: Connection,
+  stream: string,
+  consumer: string,
+  batch: number,
+): Promise<(RangeMessage & { pending: number })[]> {
+  return new Promise((resolve, reject) => {
+    const out: (RangeMessage & { pending: number })[] = [];
+    const inbox = createInbox(inboxPrefix);
+    // the server is gone when nothing at all arrives for PULL_TIMEOUT_MS (a pull that is answering
+    // slowly goes on: ending it would drop the rest of its messages, which a consumer without acks
+    // does not send again)
+    let heard = false;
+    const finish = (err?: Error) => {
+      clearInterval(timer);
       sub.unsubscribe();
-    },
-  };
+      if (err) reject(err);
+      else resolve(out);
+    };
+    const timer = setInterval(() => {
+      if (heard) heard = false;
+      else finish(new Error(`no answer to a pull from ${stream} within ${PULL_TIMEOUT_MS} ms`));
+    }, PULL_TIMEOUT_MS);
+    const sub = nc.subscribe(inbox, {
+      callback: (err, m) => {
+        if (err) return finish(err);
+        heard = true;
+        if (!m.reply) {
+          // a status: 404 no messages / 408 fewer than asked / 409 consumer gone end the pull; 100 is a heartbeat
+          if ((m.headers?.code ?? 0) >= 400) finish();
+          return;
+        }
+        const info = parseAckReply(m.reply);
+        if (!info) return;
+        out.push({
+          seq: info.seq,
+          subject: m.subject,
+          time: new Date(info.timeMs),
+          headers: messageHeaders(m),
+          data: m.data,
+          pending: info.pending,
+        });
+        if (out.length >= batch) finish();
+      },
+    });
+    nc.publish(
+      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
+      JSON.stringify({ batch, no_wait: true, expires: PULL_EXPIRES_NS }),
+      { reply: inbox },
+    );
+  });
 }
 
 /**
