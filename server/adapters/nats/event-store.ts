@@ -14,6 +14,7 @@ import { parseEventSubject } from "../../core/bus/subjects";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { toJsonText } from "../../core/cloudevents/json";
 import {
+  decodeMarked,
   decodeNats,
   encodeNats,
   type HeaderReader,
@@ -89,7 +90,8 @@ class ReadStoredEvent implements StoredEvent {
   }
 
   get event(): CloudEvent {
-    this.decoded ??= decodeChecked(this.headers, this.data);
+    // (set at once unless the message is marked: then kind and headers are)
+    this.decoded ??= decodeMarked(this.headers as HeaderReader, this.kind as string, this.data);
     return this.decoded;
   }
 
@@ -98,13 +100,6 @@ class ReadStoredEvent implements StoredEvent {
       this.parts ??= markedJson(this.headers, this.kind, this.data) ?? { head: toJsonText(this.event), tail: "" };
     return this.parts;
   }
-}
-
-/** The event of a message `markedKind` took (it decodes: the check is the decoder's own conditions). */
-function decodeChecked(h: HeaderReader | undefined, data: Uint8Array): CloudEvent {
-  const r = decodeNats(h, data);
-  if (!r.ok) throw new Error(`a stored message marked by the bus does not decode: ${JSON.stringify(r.problems)}`);
-  return r.event;
 }
 
 /** Tenants by subject, per reader: a stream holds few distinct subjects (tenant × type), each parsed once. */

@@ -63,11 +63,8 @@ export function decodeNats(
   const contentType = headers?.get("content-type") || headers?.get("Content-Type") || "";
   if (isStructured(contentType)) return decodeStructured(payload);
   if (!headers) return decodeStructured(payload); // no headers: NATS 1.0.2 structured mode
-  const marked = headers.get(DATA_KIND_HEADER);
-  if (marked) {
-    const event = decodeMarked(headers, marked, payload);
-    if (event) return { ok: true, event };
-  }
+  const marked = markedKind(headers);
+  if (marked !== undefined) return { ok: true, event: decodeMarked(headers, marked, payload) };
   const attributes: Record<string, unknown> = Object.create(null); // "ce-__proto__" stays an (invalid) attribute
   const problems: ErrorDetail[] = [];
   let kind: string | undefined;
@@ -119,37 +116,29 @@ function isStructured(contentType: string): boolean {
 }
 
 /**
- * A message the bus wrote itself (marked `Anumate-Data`, `ce-` names in lower case as `encodeNats`
- * writes them), built straight into the event: the same result as the general path of
- * `decodeNats` for such a message, without its intermediate copies. Anything unusual (a name in
- * another case, a value that does not decode, an unknown data kind, a required attribute missing)
- * returns undefined, and the general path decides.
+ * A message the bus wrote itself, once `markedKind` has taken it (marked `Anumate-Data`, `ce-` names
+ * in lower case as `encodeNats` writes them, every value decodable), built straight into the event:
+ * the same result as the general path of `decodeNats` for it, without its intermediate copies.
  */
-function decodeMarked(headers: HeaderReader, kind: string, payload: Uint8Array): CloudEvent | undefined {
+export function decodeMarked(headers: HeaderReader, kind: string, payload: Uint8Array): CloudEvent {
   const out: Record<string, unknown> = {};
   const extensions: Record<string, ExtensionValue> = {};
   let extTypes: string | undefined;
   for (const key of headers.keys()) {
     if (!key.startsWith("ce-")) {
-      if (key.length >= 3 && key.slice(0, 3).toLowerCase() === "ce-") return undefined;
-      if (key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
+      if (key.length === EXT_TYPES_LOWER.length && key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
       continue;
     }
-    if (key.length < 4 || UPPER.test(key)) return undefined;
-    const decoded = decodeHeaderValue(headers.get(key));
-    if (!decoded.ok) return undefined;
+    const value = headerValue(headers.get(key)) ?? "";
     const name = key.slice(3);
-    if (isCoreAttribute(name)) out[name] = decoded.value;
-    else extensions[name] = decoded.value;
+    if (isCoreAttribute(name)) out[name] = value;
+    else extensions[name] = value;
   }
-  if (typeof out.id !== "string" || typeof out.source !== "string" || typeof out.type !== "string" || out.specversion !== "1.0")
-    return undefined;
   if (extTypes) applyExtensionTypes(extensions, extTypes);
   let data: EventData | undefined;
   if (kind === "json") data = payload.length > 0 ? storedJsonData(payload) : undefined;
   else if (kind === "text") data = { kind: "text", value: decodeUtf8(payload) ?? "" };
   else if (kind === "binary") data = { kind: "binary", value: payload };
-  else if (kind !== "none") return undefined;
   out.extensions = Object.freeze(extensions);
   if (data !== undefined) out.data = Object.freeze(data);
   return Object.freeze(out) as unknown as CloudEvent;
@@ -203,9 +192,9 @@ export function headerValue(raw: string): string | undefined {
 }
 
 /**
- * The data kind of a message the bus wrote, when `decodeMarked` will take it — checked without
- * building anything, so that a reader can defer the decode (`decodeNats` then gives that event).
- * Undefined for anything else: decode it at once.
+ * The data kind of a message the bus wrote, checked without building anything: then
+ * `decodeMarked` makes its event (at once in `decodeNats`, or later, when a reader defers it).
+ * Undefined for anything else, which `decodeNats` reads in full.
  */
 export function markedKind(headers: HeaderReader): string | undefined {
   const kind = headers.get(DATA_KIND_HEADER);
