@@ -123,17 +123,10 @@ function isStructured(contentType: string): boolean {
 export function decodeMarked(headers: HeaderReader, kind: string, payload: Uint8Array): CloudEvent {
   const out: Record<string, unknown> = {};
   const extensions: Record<string, ExtensionValue> = {};
-  let extTypes: string | undefined;
-  for (const key of headers.keys()) {
-    if (!key.startsWith("ce-")) {
-      if (key.length === EXT_TYPES_LOWER.length && key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
-      continue;
-    }
-    const value = headerValue(headers.get(key)) ?? "";
-    const name = key.slice(3);
+  const extTypes = markedAttributes(headers, (name, value) => {
     if (isCoreAttribute(name)) out[name] = value;
     else extensions[name] = value;
-  }
+  });
   if (extTypes) applyExtensionTypes(extensions, extTypes);
   let data: EventData | undefined;
   if (kind === "json") data = payload.length > 0 ? storedJsonData(payload) : undefined;
@@ -142,6 +135,22 @@ export function decodeMarked(headers: HeaderReader, kind: string, payload: Uint8
   out.extensions = Object.freeze(extensions);
   if (data !== undefined) out.data = Object.freeze(data);
   return Object.freeze(out) as unknown as CloudEvent;
+}
+
+/**
+ * Hands each attribute of a message `markedKind` took to `each` (name without `ce-`, value decoded),
+ * in header order, and returns its `Anumate-Ext-Types` header ("" when there is none).
+ */
+function markedAttributes(headers: HeaderReader, each: (name: string, value: string) => void): string {
+  let extTypes = "";
+  for (const key of headers.keys()) {
+    if (!key.startsWith("ce-")) {
+      if (key.length === EXT_TYPES_LOWER.length && key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
+      continue;
+    }
+    each(key.slice(3), headerValue(headers.get(key)) ?? "");
+  }
+  return extTypes;
 }
 
 /** A CloudEvent from attributes the bus validated before storing them (see `decodeNats`). */
@@ -159,13 +168,21 @@ function storedEvent(attributes: Record<string, unknown>, data: EventData | unde
 
 function applyExtensionTypes(attributes: Record<string, unknown>, spec: string): void {
   for (const part of spec.split(",")) {
-    const [name, t] = part.split("=");
-    if (name === undefined) continue;
-    const v = attributes[name];
-    if (typeof v !== "string") continue;
-    if (t === "i" && /^-?\d+$/.test(v)) attributes[name] = Number(v);
-    else if (t === "b" && (v === "true" || v === "false")) attributes[name] = v === "true";
+    const name = part.split("=")[0];
+    const v = name === undefined ? undefined : attributes[name];
+    if (name !== undefined && typeof v === "string") attributes[name] = typedExtension(name, v, spec);
   }
+}
+
+/** A String extension's value as `Anumate-Ext-Types` (`name=i` / `name=b`, comma-separated) types it. */
+function typedExtension(name: string, value: string, spec: string): ExtensionValue {
+  for (const part of spec.split(",")) {
+    const [n, t] = part.split("=");
+    if (n !== name) continue;
+    if (t === "i" && /^-?\d+$/.test(value)) return Number(value);
+    if (t === "b" && (value === "true" || value === "false")) return value === "true";
+  }
+  return value;
 }
 
 function decodeStructured(payload: Uint8Array): { ok: true; event: CloudEvent } | { ok: false; problems: ErrorDetail[] } {
@@ -270,19 +287,14 @@ export function jsonPartsBuffer(p: JsonParts): Buffer {
 export function markedJson(headers: HeaderReader, kind: string, payload: Uint8Array): JsonParts | undefined {
   const core: (string | undefined)[] = new Array(CORE_ORDER.length);
   const ext: string[] = [];
-  let extTypes = "";
-  for (const key of headers.keys()) {
-    if (!key.startsWith("ce-")) {
-      if (key.length === EXT_TYPES_LOWER.length && key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
-      continue;
-    }
-    const value = headerValue(headers.get(key)) ?? "";
-    const name = key.slice(3);
+  let digitNamed = false;
+  const extTypes = markedAttributes(headers, (name, value) => {
     const slot = CORE_ORDER.indexOf(name);
     if (slot >= 0) core[slot] = value;
-    else if (DIGITS.test(name)) return undefined;
+    else if (DIGITS.test(name)) digitNamed = true;
     else ext.push(name, value);
-  }
+  });
+  if (digitNamed) return undefined;
   let head = "{";
   for (let i = 0; i < CORE_ORDER.length; i++) {
     const v = core[i];
@@ -290,7 +302,8 @@ export function markedJson(headers: HeaderReader, kind: string, payload: Uint8Ar
   }
   for (let i = 0; i < ext.length; i += 2) {
     const name = ext[i] as string;
-    head += `,${JSON.stringify(name)}:${jsonExtension(name, ext[i + 1] as string, extTypes)}`;
+    const value = ext[i + 1] as string;
+    head += `,${JSON.stringify(name)}:${JSON.stringify(extTypes ? typedExtension(name, value, extTypes) : value)}`;
   }
   if (kind === "json" && payload.length > 0) return { head: `${head},"data":`, data: payload, tail: "}" };
   if (kind === "text") head += `,"data":${JSON.stringify(decodeUtf8(payload) ?? "")}`;
@@ -306,16 +319,3 @@ export function markedJson(headers: HeaderReader, kind: string, payload: Uint8Ar
 
 /** Attribute order of the JSON format as `toJsonText` writes it: required, then optional. */
 const CORE_ORDER = ["specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time"];
-
-/** An extension's JSON value: typed as `Anumate-Ext-Types` says (as `applyExtensionTypes` does), else a string. */
-function jsonExtension(name: string, value: string, extTypes: string): string {
-  if (extTypes !== "") {
-    for (const part of extTypes.split(",")) {
-      const [n, t] = part.split("=");
-      if (n !== name) continue;
-      if (t === "i" && /^-?\d+$/.test(value)) return JSON.stringify(Number(value));
-      if (t === "b" && (value === "true" || value === "false")) return value;
-    }
-  }
-  return JSON.stringify(value);
-}
