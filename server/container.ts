@@ -267,6 +267,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       audit,
       subjectPrefix: config.SUBJECT_PREFIX,
       subscription: subscriptionById,
+      lane: (id, o) => subscriptions.openLane(id, o),
       defaultRatePerSec: config.REPLAY_RATE,
       tracer: observability.tracer,
       metrics: observability.recorder,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { jetstream } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { createDeadLetterSink } from "../server/adapters/nats/dead-letters";
@@ -328,6 +328,103 @@ describe("replays", () => {
     expect(seenByOther).toEqual([]);
     await until(async () => (await api<{ state: string }>("GET", `/api/replays/${r.body.id}`)).body.state === "completed");
     expect((await api("GET", `/api/replays/${r.body.id}`)).body).toMatchObject({ delivered: 3, total: 3 });
+  });
+
+  it("goes straight to the subscription's members here: no copies, done once each is acknowledged or dead-lettered", async () => {
+    const type = `com.anumate.rpl${randomUUID().slice(0, 6)}.x`;
+    const events: { id: string; seq: number }[] = [];
+    for (let i = 0; i < 40; i++) events.push(await publish(type, { poison: i === 7 ? "yes" : "no" }));
+    // created after them: it has only the replay
+    const sub = await createSub({
+      types: [type],
+      target: { type: "internal" },
+      startAt: { type: "new" },
+      retry: { maxAttempts: 2, initialDelayMs: 20, maxDelayMs: 20 },
+    });
+    const got: { id: string; attempt: number; replayId?: string }[] = [];
+    await app.container.subscriptions.attachHandler({
+      ctx,
+      input: {
+        id: sub.id,
+        handler: (e, i) => {
+          got.push({ id: e.id, attempt: i.attempt, ...(i.replayId ? { replayId: i.replayId } : {}) });
+          // one event fails its first attempt, another every attempt
+          if (e.id === events[3]?.id && i.attempt === 1) throw new Error("flaky");
+          if (e.extensions.poison === "yes") throw new Error("never");
+        },
+      },
+    });
+    const jsm = await jetstreamManager(app.container.nats.nc);
+    const rdStream = `${app.config.STREAM_NAME}_REDELIVERY`;
+    const copiesBefore = (await jsm.streams.info(rdStream)).state.messages;
+    const r = await api<{ id: string; count: number }>("POST", "/api/replays", {
+      from: { sequence: events[0]?.seq },
+      to: { sequence: events[39]?.seq },
+      filter: { types: [type] },
+      target: { type: "subscription", id: sub.id },
+    });
+    expect(r.status).toBe(202);
+    expect(r.body.count).toBe(40);
+    await until(async () => (await api<{ state: string }>("GET", `/api/replays/${r.body.id}`)).body.state === "completed");
+    // done means settled: 39 acknowledged, the poison one dead-lettered after exactly 2 attempts
+    const replayed = got.filter((g) => g.replayId === r.body.id);
+    expect(replayed.filter((g) => g.attempt === 1).map((g) => g.id)).toEqual(events.map((e) => e.id));
+    expect(replayed.filter((g) => g.attempt === 2).map((g) => g.id)).toEqual([events[3]?.id, events[7]?.id]);
+    expect(replayed).toHaveLength(42);
+    expect((await api("GET", `/api/replays/${r.body.id}`)).body).toMatchObject({ delivered: 39, total: 40 });
+    const dl = await dlPage(`subscription=${sub.id}`);
+    expect(dl.items.map((i) => [i.event.id, i.attempts, i.originalSeq])).toEqual([[events[7]?.id, 2, events[7]?.seq]]);
+    expect((await jsm.streams.info(rdStream)).state.messages).toBe(copiesBefore);
+  });
+
+  it("events a lane holds when the subscription's last member here leaves go on as copies, their attempts counted on", async () => {
+    const type = `com.anumate.rpm${randomUUID().slice(0, 6)}.x`;
+    const events: { id: string; seq: number }[] = [];
+    for (let i = 0; i < 30; i++) events.push(await publish(type));
+    const sub = await createSub({
+      types: [type],
+      target: { type: "internal" },
+      startAt: { type: "new" },
+      maxInFlight: 5,
+      retry: { maxAttempts: 3, initialDelayMs: 60_000, maxDelayMs: 60_000, jitter: 0 },
+    });
+    const first: { id: string; attempt: number }[] = [];
+    let leave: () => void = () => {};
+    leave = await app.container.subscriptions.attachHandler({
+      ctx,
+      input: {
+        id: sub.id,
+        handler: async (e, i) => {
+          first.push({ id: e.id, attempt: i.attempt });
+          if (e.id === events[0]?.id) throw new Error("fails once here"); // waits a minute to be retried
+          await sleep(20);
+        },
+      },
+    });
+    const r = await api<{ id: string }>("POST", "/api/replays", {
+      from: { sequence: events[0]?.seq },
+      to: { sequence: events[29]?.seq },
+      filter: { types: [type] },
+      target: { type: "subscription", id: sub.id },
+      ratePerSec: 200,
+    });
+    await until(() => first.length >= 8);
+    leave(); // the dispatcher here stops: the rest goes by the redelivery stream
+    const second: { id: string; attempt: number; replayId?: string }[] = [];
+    await until(async () => (await api<{ state: string }>("GET", `/api/replays/${r.body.id}`)).body.state === "completed");
+    await app.container.subscriptions.attachHandler({
+      ctx,
+      input: {
+        id: sub.id,
+        handler: (e, i) => void second.push({ id: e.id, attempt: i.attempt, ...(i.replayId ? { replayId: i.replayId } : {}) }),
+      },
+    });
+    const acked = new Set(first.filter((f) => f.id !== events[0]?.id).map((f) => f.id));
+    // every event is handled: before the member left, or after, by the copies (none lost)
+    await until(() => events.every((e) => acked.has(e.id) || second.some((s) => s.id === e.id)), 20_000, "all handled");
+    expect(second.every((s) => s.replayId === r.body.id)).toBe(true);
+    // the event that had failed once comes back as its second attempt
+    expect(second.find((s) => s.id === events[0]?.id)?.attempt).toBe(2);
   });
 
   it("replays a sequence range into the live view (/api/stream?replay=)", async () => {

@@ -234,6 +234,7 @@ export const RD = {
   storedAt: "Anumate-Stored-At",
   replayId: "Anumate-Replay-Id",
   requeueOf: "Anumate-Requeue-Of",
+  delivered: "Anumate-Delivered",
 } as const;
 
 /**
@@ -242,9 +243,10 @@ export const RD = {
  */
 function toRedelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
   const info = parseAckReply(replyOf(m));
-  const attempt = info ? info.deliveries : m.info.deliveryCount;
-  const copySeq = info ? info.seq : m.seq;
   const h = messageHeaders(m);
+  // a replayed event a lane handed back carries the deliveries it already had
+  const attempt = (info ? info.deliveries : m.info.deliveryCount) + (Number(h?.get(RD.delivered)) || 0);
+  const copySeq = info ? info.seq : m.seq;
   const storedAtMs = Date.parse(h?.get(RD.storedAt) ?? "");
   const r = decodeStored(
     o,
@@ -258,8 +260,10 @@ function toRedelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Deli
   const replayId = h?.get(RD.replayId);
   return new StreamDelivery(r.stored, m, attempt, `${consumer}:${copySeq}:${attempt}`, {
     tenant: h?.get(RD.tenant) ?? "",
-    ...(replayId ? { replayId } : {}),
-    attemptKey: { scope: "redelivery", seq: copySeq },
+    // a replay's attempts are counted per original event, whichever way it was delivered
+    ...(replayId
+      ? { replayId, attemptKey: { scope: "replay", seq: r.stored.seq } }
+      : { attemptKey: { scope: "redelivery", seq: copySeq } }),
   });
 }
 

@@ -91,6 +91,7 @@ export function createRedelivery(o: { js: JetStreamClient; subjectPrefix: string
         h.set(RD.storedAt, it.storedAt);
         if (it.replayId) h.set(RD.replayId, it.replayId);
         if (it.requeueOf !== undefined) h.set(RD.requeueOf, String(it.requeueOf));
+        if (it.delivered) h.set(RD.delivered, String(it.delivered));
         return o.js.publish(redeliverySubject(o.subjectPrefix, it.subscription), m.payload, {
           headers: h.asMsgHdrs(),
           msgID: it.msgId,

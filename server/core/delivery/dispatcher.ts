@@ -83,6 +83,9 @@ export class Dispatcher {
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly working = new Set<Delivery>();
   private unlisten: (() => void) | undefined;
+  /** Sources added while running, and their pull loops. */
+  private readonly added = new Set<DeliverySource>();
+  private readonly extraLoops = new Set<Promise<void>>();
   readonly stats: DispatcherStats = {
     delivered: 0,
     skipped: 0,
@@ -176,12 +179,26 @@ export class Dispatcher {
   }
 
   private get sources(): DeliverySource[] {
-    return [this.deps.source, ...(this.deps.extraSources ?? [])];
+    return [this.deps.source, ...(this.deps.extraSources ?? []), ...this.added];
+  }
+
+  /**
+   * Adds a source while running (a replay's lane), sharing the same limits; it is pulled until it
+   * ends or the dispatcher stops (which stops it). False when the dispatcher is not running.
+   */
+  addSource(source: DeliverySource): boolean {
+    if (!this.running) return false;
+    this.added.add(source);
+    const loop = this.runSource(source).finally(() => this.added.delete(source));
+    this.extraLoops.add(loop);
+    void loop.finally(() => this.extraLoops.delete(loop));
+    return true;
   }
 
   /** One pull loop per source; they share the subscription's in-flight limit through reservations. */
   private async run(): Promise<void> {
-    await Promise.all(this.sources.map((s) => this.runSource(s)));
+    await Promise.all([this.deps.source, ...(this.deps.extraSources ?? [])].map((s) => this.runSource(s)));
+    await Promise.all([...this.extraLoops]);
   }
 
   private async runSource(source: DeliverySource): Promise<void> {
@@ -192,7 +209,7 @@ export class Dispatcher {
     // consecutive failed pulls: the first is retried at once (nats.js ends a pull that outlives its
     // heartbeats with an error — a race with the pull's own expiry, not a fault), then with backoff
     let failures = 0;
-    while (this.running) {
+    while (this.running && !source.ended) {
       // A source whose last pull came back empty lets the others claim free slots first: otherwise it
       // re-reserves the slot it just released before a woken source runs, and holds it a whole pull
       // (starving a busy source whenever only one slot is free, e.g. maxInFlight 1).
@@ -377,7 +394,9 @@ export class Dispatcher {
   /** The attempt log's (scope, seq) for a delivery. */
   private attemptKey(d: Delivery): [string, number] {
     const k = d.attemptKey;
-    return k?.scope === "redelivery" ? [`${this.sub.id}_rd`, k.seq] : [this.sub.id, k?.seq ?? d.seq];
+    if (k?.scope === "redelivery") return [`${this.sub.id}_rd`, k.seq];
+    if (k?.scope === "replay") return [`${this.sub.id}_rp_${d.replayId}`, k.seq];
+    return [this.sub.id, k?.seq ?? d.seq];
   }
 
   private error(attempt: number, message: string, status?: number): AttemptError {

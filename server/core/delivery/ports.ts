@@ -27,10 +27,11 @@ export interface Delivery extends ReadEvent {
   readonly trace?: TraceContext;
   /**
    * Where the attempt count of this delivery is kept: events of the event stream by their seq;
-   * replayed and requeued copies (redelivery stream) by their own seq under `<subscription>_rd`.
+   * requeued copies (redelivery stream) by their own seq under `<subscription>_rd`; replayed events
+   * (through a lane or as copies) by their original seq under `<subscription>_rp_<replayId>`.
    * @default { scope: subscription id, seq }
    */
-  readonly attemptKey?: { scope: "stream" | "redelivery"; seq: number };
+  readonly attemptKey?: { scope: "stream" | "redelivery" | "replay"; seq: number };
   ack(): void;
   /** Redeliver after `delayMs`. */
   nak(delayMs: number): void;
@@ -76,6 +77,8 @@ export interface DeliverySource {
     leftoverDelayMs?: () => number,
   ): Promise<void>;
   stop(): void;
+  /** True once the source will hand nothing more (a replay's lane): its pull loop ends. */
+  readonly ended?: boolean;
 }
 
 export interface ConsumerFigures {

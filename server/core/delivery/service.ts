@@ -10,6 +10,7 @@ import { AppError } from "../../../lib/errors";
 import { type Ctx, mayActOn } from "../context";
 import type { Tracer } from "../tracing";
 import { type DeliveryObservation, Dispatcher } from "./dispatcher";
+import { Lane, type LaneOptions } from "./lane";
 import { type EventHandler, handlerMember, type Member, MemberPool } from "./members";
 import type {
   AttemptLog,
@@ -75,6 +76,11 @@ export interface SubscriptionService {
   attachHandler(a: { ctx: Ctx; input: { id: string; handler: EventHandler; memberId?: string } }): Promise<() => void>;
   /** The local pool of a subscription (for members to signal capacity). */
   pool(id: string): MemberPool | undefined;
+  /**
+   * A replay's direct path to the subscription's dispatcher in this replica (see `Lane`); undefined
+   * when none runs here (no members here, paused, or not this replica's to deliver).
+   */
+  openLane(id: string, o: Omit<LaneOptions, "subscription">): Lane | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -379,6 +385,13 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
     },
 
     pool: (id) => running.get(id)?.pool,
+
+    openLane(id, lo) {
+      const d = running.get(id)?.dispatcher;
+      if (!d) return undefined;
+      const lane = new Lane({ ...lo, subscription: id });
+      return d.addSource(lane) ? lane : undefined;
+    },
 
     async start() {
       stopped = false;

@@ -34,7 +34,7 @@ export function createDeliveryObserver(o: {
         const at = now();
         o.recorder.count("acknowledged", d.tenant, typeOf(d), 1);
         // replayed and requeued copies were stored long ago: their age is not a delivery latency
-        const fromStream = d.attemptKey?.scope !== "redelivery";
+        const fromStream = d.attemptKey === undefined || d.attemptKey.scope === "stream";
         const stored = d.storedAtMs ?? Date.parse(d.storedAt);
         const latencyMs = fromStream && Number.isFinite(stored) ? Math.max(0, at - stored) : undefined;
         if (latencyMs !== undefined) o.recorder.latency(sub.id, latencyMs);

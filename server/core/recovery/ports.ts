@@ -36,6 +36,8 @@ export interface RedeliveryItem {
   msgId: string;
   replayId?: string;
   requeueOf?: number;
+  /** Deliveries it already had (a replayed event a lane handed back): counted as JetStream's own. */
+  delivered?: number;
 }
 
 export interface Redelivery {

@@ -4,12 +4,13 @@ import type { EventStore, RangeInput, StoredEvent } from "../bus/ports";
 import { subjectFilter } from "../bus/subjects";
 import { type Ctx, mayActOn } from "../context";
 import { matchesRead } from "../delivery/filters";
+import type { Lane, LaneOptions } from "../delivery/lane";
 import type { Subscription } from "../delivery/ports";
 import { countEvents, type MetricsRecorder } from "../metrics/ports";
 import type { LiveSubscription } from "../stream/ports";
 import { type Tracer, traceEvents } from "../tracing";
 import { type JobHandle, type JobRunner, RateLimiter } from "./jobs";
-import type { AuditLog, Job, Redelivery } from "./ports";
+import type { AuditLog, Job, Redelivery, RedeliveryItem } from "./ports";
 
 export interface ReplayServiceOptions {
   store: EventStore;
@@ -24,7 +25,16 @@ export interface ReplayServiceOptions {
   tracer?: Tracer;
   /** Counts replayed events (`replayed`, per tenant and type). */
   metrics?: Pick<MetricsRecorder, "count">;
+  /** The direct path to a subscription's dispatcher in this replica, where there is one. */
+  lane?: (subscription: string, o: Omit<LaneOptions, "subscription">) => Lane | undefined;
 }
+
+/** Events a replay's lane holds at once (queued, in flight, waiting to be retried). */
+const LANE_CAPACITY = 2000;
+/** How long a replay waits for its lane's deliveries under way to be answered once the dispatcher stopped. */
+const LANE_SETTLE_MS = 15_000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
 
 function status(job: Job): ReplayStatus {
   return {
@@ -98,6 +108,129 @@ export function createReplayService(o: ReplayServiceOptions) {
     return n;
   }
 
+  /**
+   * A replay into one subscription. Where this replica delivers the subscription (members here), the
+   * events go straight to its dispatcher through a lane: the replay ends once each is acknowledged or
+   * dead-lettered. Otherwise, and for whatever a lane holds when its dispatcher stops, they go as
+   * copies in the redelivery stream, to whichever member of the subscription takes them.
+   */
+  async function replayInto(
+    subId: string,
+    range: RangeInput,
+    accept: (e: StoredEvent) => boolean,
+    ratePerSec: number,
+    h: JobHandle,
+  ): Promise<void> {
+    const id = h.job.id;
+    const limiter = new RateLimiter(ratePerSec);
+    const attrs = { "anumate.replay_id": id, "anumate.subscription": subId };
+    // the lane's position: the last event of the prefix that is all settled
+    const order: number[] = [];
+    let head = 0;
+    const settled = new Set<number>();
+    const lane = o.lane?.(subId, {
+      replayId: id,
+      capacity: LANE_CAPACITY,
+      onSettled(seq, outcome) {
+        settled.add(seq);
+        while (head < order.length && settled.delete(order[head] as number)) head++;
+        h.progress(
+          outcome === "acknowledged" ? 1 : 0,
+          outcome === "dead-lettered" ? 1 : 0,
+          head > 0 ? order[head - 1] : undefined,
+        );
+        if (head > 4096) {
+          order.splice(0, head);
+          head = 0;
+        }
+      },
+    });
+    let viaLane = lane !== undefined;
+    let offered: StoredEvent[] = [];
+    const record = () => {
+      if (offered.length === 0) return;
+      traceEvents(o.tracer, "replay", offered, attrs).end(Promise.resolve());
+      countEvents(o.metrics, "replayed", offered);
+      offered = [];
+    };
+    // events to send as copies, with the deliveries each already had (through the lane)
+    const copies: StoredEvent[] = [];
+    const delivered = new Map<StoredEvent, number>();
+    const copy = (e: StoredEvent, n = 0) => {
+      copies.push(e);
+      if (n > 0) delivered.set(e, n);
+    };
+    const flush = async () => {
+      if (copies.length === 0) return;
+      const part = copies.splice(0);
+      await limiter.take(part.length);
+      const items = part.map(
+        (e): RedeliveryItem => ({
+          subscription: subId,
+          event: e.event,
+          tenant: e.tenant,
+          originalSeq: e.seq,
+          originalSubject: e.subject,
+          storedAt: e.storedAt,
+          msgId: `rp:${id}:${e.seq}`,
+          replayId: id,
+          ...(delivered.has(e) ? { delivered: delivered.get(e) } : {}),
+        }),
+      );
+      await traceEvents(o.tracer, "replay", part, attrs).end(o.redelivery.send(items));
+      countEvents(o.metrics, "replayed", part);
+      h.progress(part.length, 0, part[part.length - 1]?.seq);
+    };
+    /** The lane's dispatcher stopped: what it holds goes on as copies (before any later event). */
+    const rehome = async () => {
+      if (!lane) return;
+      viaLane = false;
+      record();
+      // deliveries under way are answered (or handed back) as the dispatcher stops
+      const until = Date.now() + LANE_SETTLE_MS;
+      while (lane.unanswered > 0 && Date.now() < until) await Promise.race([lane.changed(), sleep(100)]);
+      for (const l of lane.leftovers()) copy(l.event, l.delivered);
+      await flush();
+    };
+    const batchSize = Math.min(100, Math.max(1, Math.ceil(ratePerSec / 10)));
+    try {
+      for await (const read of o.store.read(range)) {
+        for (const e of read) {
+          if (h.cancelled()) return;
+          if (!accept(e)) continue;
+          if (viaLane && lane) {
+            const wait = limiter.take(1) ?? (lane.held >= LANE_CAPACITY ? lane.room() : undefined);
+            if (wait) {
+              record();
+              await wait;
+              await lane.room();
+            }
+            if (!lane.ended) {
+              order.push(e.seq);
+              lane.offer(e);
+              offered.push(e);
+              if (offered.length >= 64) record();
+              continue;
+            }
+            await rehome();
+          }
+          copy(e);
+          if (copies.length >= batchSize) await flush();
+        }
+      }
+      if (h.cancelled()) return;
+      await flush();
+      record();
+      // the range is read: wait for what the lane holds to be settled
+      while (viaLane && lane && lane.held > 0 && !lane.ended && !h.cancelled()) await Promise.race([lane.changed(), sleep(250)]);
+      if (viaLane && lane?.ended && !h.cancelled()) await rehome();
+    } finally {
+      record();
+      if (h.cancelled()) lane?.close();
+      else lane?.stop();
+    }
+  }
+
   async function create({
     ctx,
     input,
@@ -144,42 +277,7 @@ export function createReplayService(o: ReplayServiceOptions) {
         total,
         spec,
         onEnd,
-        work: async (h) => {
-          const limiter = new RateLimiter(ratePerSec);
-          let batch: StoredEvent[] = [];
-          const flush = async () => {
-            if (batch.length === 0) return;
-            const part = batch;
-            batch = [];
-            await limiter.take(part.length);
-            const spans = traceEvents(o.tracer, "replay", part, { "anumate.replay_id": h.job.id, "anumate.subscription": subId });
-            await spans.end(
-              o.redelivery.send(
-                part.map((e) => ({
-                  subscription: subId,
-                  event: e.event,
-                  tenant: e.tenant,
-                  originalSeq: e.seq,
-                  originalSubject: e.subject,
-                  storedAt: e.storedAt,
-                  msgId: `rp:${h.job.id}:${e.seq}`,
-                  replayId: h.job.id,
-                })),
-              ),
-            );
-            countEvents(o.metrics, "replayed", part);
-            h.progress(part.length, 0, part[part.length - 1]?.seq);
-          };
-          for await (const read of o.store.read(range)) {
-            for (const e of read) {
-              if (h.cancelled()) return;
-              if (!accept(e)) continue;
-              batch.push(e);
-              if (batch.length >= Math.min(100, Math.max(1, Math.ceil(ratePerSec / 10)))) await flush();
-            }
-          }
-          if (!h.cancelled()) await flush();
-        },
+        work: (h) => replayInto(subId, range, accept, ratePerSec, h),
       });
     } else {
       // read by the live view: the job waits (pending) for `GET /api/stream?replay=<id>` and runs while it is read
