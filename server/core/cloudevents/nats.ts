@@ -295,27 +295,44 @@ export function markedJson(headers: HeaderReader, kind: string, payload: Uint8Ar
     else ext.push(name, value);
   });
   if (digitNamed) return undefined;
-  let head = "{";
+  // the pieces, joined once: no intermediate string per attribute
+  const parts: string[] = ["{"];
   for (let i = 0; i < CORE_ORDER.length; i++) {
     const v = core[i];
-    if (v !== undefined) head += `${i > 0 ? "," : ""}"${CORE_ORDER[i]}":${JSON.stringify(v)}`;
+    if (v !== undefined) pushMember(parts, CORE_KEYS[i] as string, i > 0, v);
   }
   for (let i = 0; i < ext.length; i += 2) {
     const name = ext[i] as string;
     const value = ext[i + 1] as string;
-    head += `,${JSON.stringify(name)}:${JSON.stringify(extTypes ? typedExtension(name, value, extTypes) : value)}`;
+    const typed = extTypes ? typedExtension(name, value, extTypes) : value;
+    const key = `${JSON_PLAIN.test(name) ? `"${name}"` : JSON.stringify(name)}:`;
+    if (typeof typed === "string") pushMember(parts, key, true, typed);
+    else parts.push(`,${key}`, String(typed));
   }
-  if (kind === "json" && payload.length > 0) return { head: `${head},"data":`, data: payload, tail: "}" };
-  if (kind === "text") head += `,"data":${JSON.stringify(decodeUtf8(payload) ?? "")}`;
+  if (kind === "json" && payload.length > 0) {
+    parts.push(',"data":');
+    return { head: parts.join(""), data: payload, tail: "}" };
+  }
+  if (kind === "text") pushMember(parts, '"data":', true, decodeUtf8(payload) ?? "");
   else if (kind === "binary") {
     const text = isTextMediaType(core[4]) ? decodeUtf8(payload) : undefined;
-    head +=
-      text !== undefined
-        ? `,"data":${JSON.stringify(text)}`
-        : `,"data_base64":"${Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64")}"`;
+    if (text !== undefined) pushMember(parts, '"data":', true, text);
+    else
+      parts.push(',"data_base64":"', Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString("base64"), '"');
   }
-  return { head, tail: "}" };
+  return { head: parts.join(""), tail: "}" };
+}
+
+/** Characters a JSON string holds as they are: printable ASCII but `"` and `\`. */
+const JSON_PLAIN = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
+
+/** `,"name":"value"` as pieces (the value escaped only where it has to be). */
+function pushMember(parts: string[], key: string, comma: boolean, value: string): void {
+  if (comma) parts.push(",");
+  if (JSON_PLAIN.test(value)) parts.push(key, '"', value, '"');
+  else parts.push(key, JSON.stringify(value));
 }
 
 /** Attribute order of the JSON format as `toJsonText` writes it: required, then optional. */
 const CORE_ORDER = ["specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time"];
+const CORE_KEYS = CORE_ORDER.map((n) => `"${n}":`);

@@ -16,16 +16,21 @@ export interface Member {
 /** The members of one subscription in this process; the dispatcher's target. Round-robin over members with capacity. */
 export class MemberPool implements Target {
   private readonly members = new Map<string, Member>();
+  /** The members in order, for round-robin without a copy per delivery. */
+  private list: Member[] = [];
   private readonly listeners = new Set<() => void>();
   private turn = 0;
 
   add(m: Member): void {
     this.members.set(m.id, m);
+    this.list = [...this.members.values()];
     this.notify();
   }
 
   remove(id: string): boolean {
-    return this.members.delete(id);
+    const had = this.members.delete(id);
+    if (had) this.list = [...this.members.values()];
+    return had;
   }
 
   get size(): number {
@@ -39,7 +44,7 @@ export class MemberPool implements Target {
 
   capacity(): number {
     let n = 0;
-    for (const m of this.members.values()) n += Math.max(0, m.capacity());
+    for (const m of this.list) n += Math.max(0, m.capacity());
     return n;
   }
 
@@ -49,7 +54,7 @@ export class MemberPool implements Target {
   }
 
   deliver(d: Delivery): Promise<DeliveryOutcome> {
-    const all = [...this.members.values()];
+    const all = this.list;
     for (let i = 0; i < all.length; i++) {
       const m = all[(this.turn + i) % all.length] as Member;
       if (m.capacity() > 0) {

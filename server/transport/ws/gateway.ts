@@ -245,10 +245,9 @@ export function attachWebSocket(
           });
         const text = raw.toString();
         // the usual frame, in the form the client library sends it: answered without a JSON parse
-        const ack = ACK_FRAME.exec(text);
-        if (ack) {
-          const deliveryId = ack[1] as string;
-          if (!settle(deliveryId, { ok: true })) fail(unknownDelivery(deliveryId));
+        const ids = ackedIds(text);
+        if (ids) {
+          for (const id of ids) if (!settle(id, ACKED)) fail(unknownDelivery(id));
           return;
         }
         if (jsonDepthExceeds(text, MAX_BODY_JSON_DEPTH))
@@ -329,6 +328,23 @@ export function attachWebSocket(
 
 /** `{"type":"ack","deliveryId":"…"}` exactly, with an id of the characters the server uses (so the text is the value). */
 const ACK_FRAME = /^\{"type":"ack","deliveryId":"([\w:.-]{1,200})"\}$/;
+const ACKS_START = '{"type":"ack","deliveryIds":["';
+const DELIVERY_ID = /^[\w:.-]{1,200}$/;
+const ACKED: DeliveryOutcome = { ok: true };
+
+/**
+ * The ids of the usual ack frames, in the form the client library sends them — one id, or a list of
+ * them — read without a JSON parse; undefined for any other frame (parsed and checked in full).
+ */
+function ackedIds(text: string): string[] | undefined {
+  const one = ACK_FRAME.exec(text);
+  if (one) return [one[1] as string];
+  if (!text.startsWith(ACKS_START) || !text.endsWith('"]}')) return undefined;
+  const ids = text.slice(ACKS_START.length, -3).split('","');
+  if (ids.length > 1000) return undefined;
+  for (const id of ids) if (!DELIVERY_ID.test(id)) return undefined;
+  return ids;
+}
 
 function unknownDelivery(id: string): AppError {
   return new AppError("NOT_FOUND", `No delivery ${id} is waiting for an answer on this connection`, {
