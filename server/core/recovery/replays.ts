@@ -29,8 +29,8 @@ export interface ReplayServiceOptions {
   lane?: (subscription: string, o: Omit<LaneOptions, "subscription">) => Lane | undefined;
 }
 
-/** Events a replay's lane holds at once (queued, in flight, waiting to be retried). */
-const LANE_CAPACITY = 2000;
+/** Events a replay's lane holds at once (queued, in flight, waiting to be retried): twice what the subscription takes at once. */
+const laneCapacity = (sub: Subscription) => Math.max(256, 2 * sub.maxInFlight);
 /** How long a replay waits for its lane's deliveries under way to be answered once the dispatcher stopped. */
 const LANE_SETTLE_MS = 15_000;
 
@@ -115,13 +115,15 @@ export function createReplayService(o: ReplayServiceOptions) {
    * copies in the redelivery stream, to whichever member of the subscription takes them.
    */
   async function replayInto(
-    subId: string,
+    sub: Subscription,
     range: RangeInput,
     accept: (e: StoredEvent) => boolean,
     ratePerSec: number,
     h: JobHandle,
   ): Promise<void> {
     const id = h.job.id;
+    const subId = sub.id;
+    const capacity = laneCapacity(sub);
     const limiter = new RateLimiter(ratePerSec);
     const attrs = { "anumate.replay_id": id, "anumate.subscription": subId };
     // the lane's position: the last event of the prefix that is all settled
@@ -130,7 +132,7 @@ export function createReplayService(o: ReplayServiceOptions) {
     const settled = new Set<number>();
     const lane = o.lane?.(subId, {
       replayId: id,
-      capacity: LANE_CAPACITY,
+      capacity,
       onSettled(seq, outcome) {
         settled.add(seq);
         while (head < order.length && settled.delete(order[head] as number)) head++;
@@ -199,7 +201,7 @@ export function createReplayService(o: ReplayServiceOptions) {
           if (h.cancelled()) return;
           if (!accept(e)) continue;
           if (viaLane && lane) {
-            const wait = limiter.take(1) ?? (lane.held >= LANE_CAPACITY ? lane.room() : undefined);
+            const wait = limiter.take(1) ?? (lane.held >= capacity ? lane.room() : undefined);
             if (wait) {
               record();
               await wait;
@@ -270,14 +272,14 @@ export function createReplayService(o: ReplayServiceOptions) {
         .catch(() => {});
     let job: Job;
     if (target.type === "subscription" && sub) {
-      const subId = sub.id;
+      const into = sub;
       job = o.jobs.start({
         ctx,
         kind: "replay",
         total,
         spec,
         onEnd,
-        work: (h) => replayInto(subId, range, accept, ratePerSec, h),
+        work: (h) => replayInto(into, range, accept, ratePerSec, h),
       });
     } else {
       // read by the live view: the job waits (pending) for `GET /api/stream?replay=<id>` and runs while it is read
