@@ -8,6 +8,7 @@ import { systemCtx } from "../server/core/context";
 import { cleanup, configEnv, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
 import { startChildApp } from "../server/testing/processes";
 import { startPushTarget } from "../server/testing/push-target";
+import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
 
 let app: TestApp;
 const ctx = systemCtx("test");
@@ -375,6 +376,47 @@ describe("replays", () => {
     const dl = await dlPage(`subscription=${sub.id}`);
     expect(dl.items.map((i) => [i.event.id, i.attempts, i.originalSeq])).toEqual([[events[7]?.id, 2, events[7]?.seq]]);
     expect((await jsm.streams.info(rdStream)).state.messages).toBe(copiesBefore);
+  });
+
+  it("a replay into a push subscription posts each event in binary mode with anumate-replay-id; into a WebSocket one, frames carry replayId", async () => {
+    const type = `com.anumate.rpp${randomUUID().slice(0, 6)}.x`;
+    const events = [await publish(type), await publish(type), await publish(type)];
+    const target = await startPushTarget(() => ({ status: 200 }));
+    const ws = await TestWsClient.open(`${app.url.replace("http", "ws")}/api/ws`);
+    try {
+      const push = await createSub({ types: [type], target: { type: "push", url: target.url }, startAt: { type: "new" } });
+      const wsSub = await createSub({ types: [type], target: { type: "websocket" }, startAt: { type: "new" } });
+      ws.send({ type: "subscribe", subscription: wsSub.id, maxInFlight: 2 });
+      await ws.take((f) => f.type === "subscribed");
+      const replay = async (id: string) =>
+        (
+          await api<{ id: string }>("POST", "/api/replays", {
+            from: { sequence: events[0]?.seq },
+            to: { sequence: events[2]?.seq },
+            filter: { types: [type] },
+            target: { type: "subscription", id },
+          })
+        ).body.id;
+      const toPush = await replay(push.id);
+      await until(() => target.received.length === 3);
+      expect(target.received.map((r) => [r.headers["ce-id"], r.headers["anumate-replay-id"]])).toEqual(
+        events.map((e) => [e.id, toPush]),
+      );
+      const toWs = await replay(wsSub.id);
+      const frames: EventFrame[] = [];
+      for (let i = 0; i < 3; i++) {
+        const f = await ws.take((x): x is EventFrame => x.type === "event");
+        frames.push(f);
+        ws.send({ type: "ack", deliveryId: f.deliveryId });
+      }
+      expect(frames.map((f) => [f.event.id, f.seq, f.replayId, f.attempt])).toEqual(events.map((e) => [e.id, e.seq, toWs, 1]));
+      for (const id of [toPush, toWs])
+        await until(async () => (await api<{ state: string }>("GET", `/api/replays/${id}`)).body.state === "completed");
+      expect((await api("GET", `/api/replays/${toWs}`)).body).toMatchObject({ delivered: 3, total: 3 });
+    } finally {
+      ws.ws.close();
+      await target.close();
+    }
   });
 
   it("events a lane holds when the subscription's last member here leaves go on as copies, their attempts counted on", async () => {
