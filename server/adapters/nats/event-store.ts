@@ -245,7 +245,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
         batch: Math.min(Math.max(q.limit, 100), q.scanLimit),
       })) {
         scanned++;
-        const e = toStored(o, m.seq, m.subject, m.time.getTime(), m.headers, m.data);
+        const e = toStored(o, m.seq, m.subject, m.timeMs, m.headers, m.data);
         if (e && (!q.accept || q.accept(e))) items.push(e);
         if (items.length >= q.limit || scanned >= q.scanLimit) {
           nextSeq = m.seq + 1;
@@ -271,7 +271,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
     for await (const batch of readRangeBatches(o.js, o.jsm, { stream: o.stream, batch: READ_BATCH, ...q })) {
       const events: StoredEvent[] = [];
       for (const m of batch) {
-        const e = toStored(o, m.seq, m.subject, m.time.getTime(), m.headers, m.data);
+        const e = toStored(o, m.seq, m.subject, m.timeMs, m.headers, m.data);
         if (e) events.push(e);
       }
       if (events.length > 0) yield events;

@@ -24,7 +24,8 @@ export interface RangeQuery {
 export interface RangeMessage {
   seq: number;
   subject: string;
-  time: Date;
+  /** When it was stored, in ms since the epoch. */
+  timeMs: number;
   headers: HeaderReader | undefined;
   data: Uint8Array;
 }
@@ -75,7 +76,7 @@ export async function* readRangeBatches(
       let ended = false;
       for (const m of pulled) {
         remaining = m.pending;
-        if ((q.toSeq !== undefined && m.seq > q.toSeq) || (toMs !== undefined && m.time.getTime() > toMs)) {
+        if ((q.toSeq !== undefined && m.seq > q.toSeq) || (toMs !== undefined && m.timeMs > toMs)) {
           ended = true;
           break;
         }
@@ -136,7 +137,7 @@ function pullNow(
         out.push({
           seq: info.seq,
           subject: m.subject,
-          time: new Date(info.timeMs),
+          timeMs: info.timeMs,
           headers: messageHeaders(m),
           data: m.data,
           pending: info.pending,

@@ -30,7 +30,7 @@ function toEntry(m: RangeMessage, log: (msg: string, extra?: object) => void): D
     return undefined;
   }
   try {
-    return { seq: m.seq, deadLetteredAt: m.time.toISOString(), event: decoded.event, record: JSON.parse(raw) };
+    return { seq: m.seq, deadLetteredAt: new Date(m.timeMs).toISOString(), event: decoded.event, record: JSON.parse(raw) };
   } catch {
     return undefined;
   }
@@ -60,7 +60,9 @@ export function createDeadLetterStore(o: {
     async get(seq) {
       try {
         const m = await o.jsm.streams.getMessage(o.stream, { seq });
-        return m ? toEntry({ seq: m.seq, subject: m.subject, time: m.time, headers: m.header, data: m.data }, o.log) : undefined;
+        return m
+          ? toEntry({ seq: m.seq, subject: m.subject, timeMs: m.time.getTime(), headers: m.header, data: m.data }, o.log)
+          : undefined;
       } catch (e) {
         if (e instanceof JetStreamApiError && e.code === 10037) return undefined;
         throw e;
