@@ -89,6 +89,8 @@ class Latency {
   }
 }
 
+const CLOUDEVENT_MARK = Buffer.from("event: cloudevent\n");
+
 /** An SSE client: counts `cloudevent` frames and hands each frame's sentAt to `onSentAt`. */
 function sseClient(
   url: string,
@@ -110,8 +112,22 @@ function sseClient(
         res.resume();
         return;
       }
-      res.setEncoding("utf8");
       opened();
+      if (!onSentAt) {
+        // only counting: frames are counted in the bytes, with no UTF-8 decoding (the string path
+        // below held the server under a core in some runs; see docs/benchmarks.md, fifth round)
+        let carry: Buffer | undefined;
+        res.on("data", (chunk: Buffer) => {
+          // a mark split between two chunks (at most one fits in the joint; none fits in either part)
+          if (carry && Buffer.concat([carry, chunk.subarray(0, CLOUDEVENT_MARK.length - 1)]).includes(CLOUDEVENT_MARK)) count++;
+          for (let i = chunk.indexOf(CLOUDEVENT_MARK); i >= 0; i = chunk.indexOf(CLOUDEVENT_MARK, i + CLOUDEVENT_MARK.length)) count++;
+          carry = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (CLOUDEVENT_MARK.length - 1))));
+        });
+        res.on("end", () => resolve(count));
+        res.on("error", reject);
+        return;
+      }
+      res.setEncoding("utf8");
       res.on("data", (chunk: string) => {
         const at = nowMs();
         const buf = rest + chunk;
