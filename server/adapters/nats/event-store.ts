@@ -144,7 +144,7 @@ export interface NatsEventStore extends EventStore {
  * trips cost little; fewer events held at once make garbage collection cheaper (an SSE replay of
  * 1 KB events went from 25–31k to 26–37k events/s with 1,024 → 256/128, `npm run bench:delivery`).
  */
-const READ_BATCH = 256;
+const READ_BATCH = 128;
 
 const NATS_HEADER_LINE = 12; // "NATS/1.0\r\n" + final "\r\n"
 
