@@ -60,7 +60,8 @@ export async function* readRangeBatches(
   const ci = await jsm.consumers.add(q.stream, cfg);
   const name = ci.name;
   // the next pull, asked for as soon as the last one is complete: it is on its way while the
-  // reader takes the last one (one pull under way at a time, so its answers are its own)
+  // reader takes the last one (one pull under way at a time: the server shares messages among the
+  // pulls waiting on a consumer, so two at once would interleave, out of order)
   let next: ReturnType<typeof pullNow> | undefined;
   try {
     let remaining = ci.num_pending;
