@@ -120,7 +120,8 @@ function sseClient(
         res.on("data", (chunk: Buffer) => {
           // a mark split between two chunks (at most one fits in the joint; none fits in either part)
           if (carry && Buffer.concat([carry, chunk.subarray(0, CLOUDEVENT_MARK.length - 1)]).includes(CLOUDEVENT_MARK)) count++;
-          for (let i = chunk.indexOf(CLOUDEVENT_MARK); i >= 0; i = chunk.indexOf(CLOUDEVENT_MARK, i + CLOUDEVENT_MARK.length)) count++;
+          for (let i = chunk.indexOf(CLOUDEVENT_MARK); i >= 0; i = chunk.indexOf(CLOUDEVENT_MARK, i + CLOUDEVENT_MARK.length))
+            count++;
           carry = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (CLOUDEVENT_MARK.length - 1))));
         });
         res.on("end", () => resolve(count));

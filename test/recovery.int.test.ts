@@ -469,6 +469,44 @@ describe("replays", () => {
     expect(second.find((s) => s.id === events[0]?.id)?.attempt).toBe(2);
   });
 
+  it("a replay waiting on a full lane is cancelled at once; what the lane held is dropped, deliveries under way end", async () => {
+    const type = `com.anumate.rpc${randomUUID().slice(0, 6)}.x`;
+    const events: { id: string; seq: number }[] = [];
+    for (let i = 0; i < 300; i++) events.push(await publish(type));
+    const sub = await createSub({ types: [type], target: { type: "internal" }, startAt: { type: "new" }, maxInFlight: 5 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const got: string[] = [];
+    await app.container.subscriptions.attachHandler({
+      ctx,
+      input: {
+        id: sub.id,
+        handler: async (e) => {
+          got.push(e.id);
+          await gate;
+        },
+      },
+    });
+    const r = await api<{ id: string }>("POST", "/api/replays", {
+      from: { sequence: events[0]?.seq },
+      to: { sequence: events[299]?.seq },
+      filter: { types: [type] },
+      target: { type: "subscription", id: sub.id },
+    });
+    await until(() => got.length === 5);
+    await sleep(200); // the lane fills (256 events) and the replay waits
+    const t0 = Date.now();
+    expect((await api("DELETE", `/api/replays/${r.body.id}`)).status).toBe(202);
+    await until(async () => (await api<{ state: string }>("GET", `/api/replays/${r.body.id}`)).body.state === "cancelled", 5000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    release();
+    await sleep(500);
+    expect(got).toHaveLength(5); // the rest was dropped, not delivered
+    expect((await api("GET", `/api/replays/${r.body.id}`)).body).toMatchObject({ state: "cancelled", total: 300 });
+  });
+
   it("replays a sequence range into the live view (/api/stream?replay=)", async () => {
     const type = `com.anumate.rps${randomUUID().slice(0, 6)}.x`;
     const events = [await publish(type), await publish(type), await publish(type), await publish(type)];

@@ -82,20 +82,20 @@ describe("Lane", () => {
     expect(again.map((d) => [d.seq, d.attempt, d.deliveryId])).toEqual([[1, 2, "replay_1:1:2"]]);
   });
 
-  it("room() waits while it holds its capacity", async () => {
+  it("is full at its capacity; changed() resolves on an answer, or after its timeout", async () => {
     const l = lane([], 2);
     l.offer(stored(1));
+    expect(l.full).toBe(false);
     l.offer(stored(2));
-    let roomy = false;
-    const r = l.room().then(() => {
-      roomy = true;
-    });
-    await wait(10);
-    expect(roomy).toBe(false);
+    expect(l.full).toBe(true);
+    const t0 = Date.now();
+    await l.changed(30);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25);
     const [d] = await take(l, 1);
+    const change = l.changed(10_000);
     d?.ack();
-    await r;
-    expect(roomy).toBe(true);
+    await change;
+    expect(l.full).toBe(false);
   });
 
   it("detached by its dispatcher: leftovers are the queued, the waiting and those handed back since, with their deliveries", async () => {

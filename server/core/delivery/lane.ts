@@ -60,20 +60,23 @@ export class Lane implements DeliverySource {
     this.wakePull();
   }
 
-  /** Resolves on the next change: an event settled or handed back, or the lane detached. */
-  changed(): Promise<void> {
+  /** Resolves on the next change (an event settled or handed back, the lane detached), or after `timeoutMs`. */
+  changed(timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
       const l = () => {
+        clearTimeout(t);
         this.listeners.delete(l);
         resolve();
       };
+      const t = setTimeout(l, timeoutMs);
+      t.unref();
       this.listeners.add(l);
     });
   }
 
-  /** Waits while the lane holds `capacity` events (or more); at once when detached. */
-  async room(): Promise<void> {
-    while (this.state === "open" && this.held >= this.o.capacity) await this.changed();
+  /** Whether it holds its capacity (or more): the replay waits before offering more. */
+  get full(): boolean {
+    return this.held >= this.o.capacity;
   }
 
   /** What it still holds, once detached: queued, waiting to be retried, handed back since. Taken once. */

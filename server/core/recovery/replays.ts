@@ -34,8 +34,6 @@ const laneCapacity = (sub: Subscription) => Math.max(256, 2 * sub.maxInFlight);
 /** How long a replay waits for its lane's deliveries under way to be answered once the dispatcher stopped. */
 const LANE_SETTLE_MS = 15_000;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
-
 function status(job: Job): ReplayStatus {
   return {
     id: job.id,
@@ -183,15 +181,18 @@ export function createReplayService(o: ReplayServiceOptions) {
       countEvents(o.metrics, "replayed", part);
       h.progress(part.length, 0, part[part.length - 1]?.seq);
     };
+    /** Waits for the lane until `done()` holds, the replay is cancelled, or `ms` pass. */
+    const waitFor = async (l: Lane, done: () => boolean, ms = Number.POSITIVE_INFINITY) => {
+      const until = Date.now() + ms;
+      while (!done() && !h.cancelled() && Date.now() < until) await l.changed(250);
+    };
     /** The lane's dispatcher stopped: what it holds goes on as copies (before any later event). */
-    const rehome = async () => {
-      if (!lane) return;
+    const rehome = async (l: Lane) => {
       viaLane = false;
       record();
       // deliveries under way are answered (or handed back) as the dispatcher stops
-      const until = Date.now() + LANE_SETTLE_MS;
-      while (lane.unanswered > 0 && Date.now() < until) await Promise.race([lane.changed(), sleep(100)]);
-      for (const l of lane.leftovers()) copy(l.event, l.delivered);
+      await waitFor(l, () => l.unanswered === 0, LANE_SETTLE_MS);
+      for (const x of l.leftovers()) copy(x.event, x.delivered);
       await flush();
     };
     const batchSize = Math.min(100, Math.max(1, Math.ceil(ratePerSec / 10)));
@@ -201,11 +202,12 @@ export function createReplayService(o: ReplayServiceOptions) {
           if (h.cancelled()) return;
           if (!accept(e)) continue;
           if (viaLane && lane) {
-            const wait = limiter.take(1) ?? (lane.held >= capacity ? lane.room() : undefined);
-            if (wait) {
+            const wait = limiter.take(1);
+            if (wait || lane.full) {
               record();
               await wait;
-              await lane.room();
+              await waitFor(lane, () => lane.ended || !lane.full);
+              if (h.cancelled()) return;
             }
             if (!lane.ended) {
               order.push(e.seq);
@@ -214,7 +216,7 @@ export function createReplayService(o: ReplayServiceOptions) {
               if (offered.length >= 64) record();
               continue;
             }
-            await rehome();
+            await rehome(lane);
           }
           copy(e);
           if (copies.length >= batchSize) await flush();
@@ -224,8 +226,10 @@ export function createReplayService(o: ReplayServiceOptions) {
       await flush();
       record();
       // the range is read: wait for what the lane holds to be settled
-      while (viaLane && lane && lane.held > 0 && !lane.ended && !h.cancelled()) await Promise.race([lane.changed(), sleep(250)]);
-      if (viaLane && lane?.ended && !h.cancelled()) await rehome();
+      if (viaLane && lane) {
+        await waitFor(lane, () => lane.ended || lane.held === 0);
+        if (lane.ended && !h.cancelled()) await rehome(lane);
+      }
     } finally {
       record();
       if (h.cancelled()) lane?.close();
