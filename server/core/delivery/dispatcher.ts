@@ -294,8 +294,7 @@ export class Dispatcher {
     // Attempts are the failures on record + 1: JetStream's delivery count also counts hand-backs
     // (pause, an open circuit, a member that left), which are not attempts.
     const deliveryCount = delivered.attempt;
-    const [scope, key] = this.attemptKey(delivered);
-    const history = deliveryCount > 1 ? await this.deps.attempts.get(scope, key).catch(() => []) : [];
+    const history = deliveryCount > 1 ? await this.deps.attempts.get(...this.attemptKey(delivered)).catch(() => []) : [];
     const d: Delivery =
       history.length + 1 === delivered.attempt ? delivered : deliveryWith(delivered, { attempt: history.length + 1 });
     if (history.at(-1)?.final) {
@@ -363,7 +362,7 @@ export class Dispatcher {
       ...(outcome.retryable ? {} : { final: true }),
     };
     this.stats.lastError = { message: err.message, at: err.at, ...(err.status !== undefined ? { status: err.status } : {}) };
-    const failures = await this.deps.attempts.record(scope, key, err).catch(() => [...history, err]);
+    const failures = await this.deps.attempts.record(...this.attemptKey(d), err).catch(() => [...history, err]);
     const last = d.attempt >= sub.retry.maxAttempts;
     this.deps.observe?.({ kind: "failed", d, error: err, willRetry: outcome.retryable && !last });
     if (!outcome.retryable) {
