@@ -1,4 +1,5 @@
 import { eventLogFields, eventTrace, noopTracer, type Tracer } from "../tracing";
+import { Wakeup } from "../wakeup";
 import { retryDelayMs } from "./backoff";
 import { CircuitBreaker, type CircuitState } from "./breaker";
 import { matchesRead } from "./filters";
@@ -75,7 +76,7 @@ export class Dispatcher {
   private running = false;
   private loop: Promise<void> | undefined;
   private inFlight = new Set<Promise<void>>();
-  private readonly wakers = new Set<() => void>();
+  private readonly wakeup = new Wakeup();
   /** Slots promised to pulls under way (not yet received). */
   private reserved = 0;
   private readonly now: () => number;
@@ -159,23 +160,11 @@ export class Dispatcher {
   }
 
   private poke(): void {
-    if (this.wakers.size === 0) return;
-    const sleepers = [...this.wakers];
-    this.wakers.clear();
-    for (const w of sleepers) w();
+    this.wakeup.wake();
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.wakers.delete(done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      t.unref();
-      this.wakers.add(done);
-    });
+    return this.wakeup.sleep(ms);
   }
 
   private get sources(): DeliverySource[] {

@@ -1,6 +1,7 @@
 import type { StoredEvent } from "../bus/ports";
 import type { CloudEvent } from "../cloudevents/event";
 import type { JsonParts } from "../cloudevents/nats";
+import { Wakeup } from "../wakeup";
 import type { Delivery, DeliverySource, UndecodableDelivery } from "./ports";
 
 /** An event a lane still holds when its dispatcher stopped, with the attempts it already had. */
@@ -33,8 +34,10 @@ export class Lane implements DeliverySource {
   private readonly waiting = new Map<LaneDelivery, ReturnType<typeof setTimeout>>();
   private readonly orphans: LaneLeftover[] = [];
   private inFlight = 0;
-  private wake: (() => void) | undefined;
-  private readonly listeners = new Set<() => void>();
+  /** A pull waiting for events. */
+  private readonly arrivals = new Wakeup();
+  /** The replay waiting for answers. */
+  private readonly answers = new Wakeup();
   private state: "open" | "detached" | "closed" = "open";
 
   constructor(readonly o: LaneOptions) {}
@@ -62,16 +65,7 @@ export class Lane implements DeliverySource {
 
   /** Resolves on the next change (an event settled or handed back, the lane detached), or after `timeoutMs`. */
   changed(timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const l = () => {
-        clearTimeout(t);
-        this.listeners.delete(l);
-        resolve();
-      };
-      const t = setTimeout(l, timeoutMs);
-      t.unref();
-      this.listeners.add(l);
-    });
+    return this.answers.sleep(timeoutMs);
   }
 
   /** Whether it holds its capacity (or more): the replay waits before offering more. */
@@ -108,16 +102,7 @@ export class Lane implements DeliverySource {
   // ---- DeliverySource (the dispatcher's side) ----
 
   async pull(max: number, expiresMs: number, onDelivery: (d: Delivery | UndecodableDelivery) => boolean): Promise<void> {
-    if (this.head >= this.queue.length && this.state === "open") {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => this.wakePull(), expiresMs);
-        t.unref();
-        this.wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
+    if (this.head >= this.queue.length && this.state === "open") await this.arrivals.sleep(expiresMs);
     let handed = 0;
     while (handed < max && this.head < this.queue.length && this.state === "open") {
       const d = this.queue[this.head] as LaneDelivery;
@@ -162,13 +147,11 @@ export class Lane implements DeliverySource {
   }
 
   private wakePull(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
+    this.arrivals.wake();
   }
 
   private emit(): void {
-    for (const l of [...this.listeners]) l();
+    this.answers.wake();
   }
 }
 
