@@ -372,7 +372,7 @@ describe("replays", () => {
     expect(replayed.filter((g) => g.attempt === 1).map((g) => g.id)).toEqual(events.map((e) => e.id));
     expect(replayed.filter((g) => g.attempt === 2).map((g) => g.id)).toEqual([events[3]?.id, events[7]?.id]);
     expect(replayed).toHaveLength(42);
-    expect((await api("GET", `/api/replays/${r.body.id}`)).body).toMatchObject({ delivered: 39, total: 40 });
+    expect((await api("GET", `/api/replays/${r.body.id}`)).body).toMatchObject({ delivered: 39, deadLettered: 1, total: 40 });
     const dl = await dlPage(`subscription=${sub.id}`);
     expect(dl.items.map((i) => [i.event.id, i.attempts, i.originalSeq])).toEqual([[events[7]?.id, 2, events[7]?.seq]]);
     expect((await jsm.streams.info(rdStream)).state.messages).toBe(copiesBefore);

@@ -41,6 +41,8 @@ export const replayStatusSchema = z.object({
   id: z.string(),
   state: z.enum(["pending", "running", "completed", "cancelled", "interrupted", "failed"]),
   delivered: z.number(),
+  /** Events the subscription dead-lettered (a replay straight to its dispatcher; 0 otherwise). */
+  deadLettered: z.number(),
   total: z.number(),
   position: z.number().optional(),
   target: z.union([z.object({ type: z.literal("subscription"), id: z.string() }), z.object({ type: z.literal("stream") })]),

@@ -39,6 +39,7 @@ function status(job: Job): ReplayStatus {
     id: job.id,
     state: job.state,
     delivered: job.done,
+    deadLettered: job.failed,
     total: job.total,
     ...(job.position !== undefined ? { position: job.position } : {}),
     target: job.spec.target as ReplayStatus["target"],
