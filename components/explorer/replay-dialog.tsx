@@ -18,7 +18,13 @@ const LIVE_VIEW = "__live__";
 function Progress({ id }: { id: string }) {
   const q = useQuery(replayQuery(id));
   const cancel = useMutation({ mutationFn: () => replayApi.cancel(id) });
-  const p = q.data && { state: q.data.state, done: q.data.delivered, total: q.data.total, failed: 0, error: q.data.error };
+  const p = q.data && {
+    state: q.data.state,
+    done: q.data.delivered,
+    total: q.data.total,
+    failed: q.data.deadLettered,
+    error: q.data.error,
+  };
   return (
     <JobProgress
       title={`Replay ${id}`}

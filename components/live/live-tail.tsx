@@ -36,7 +36,13 @@ const STATUS_TEXT: Record<StreamStatus["state"], string> = {
 function ReplayBanner({ id, tenant }: { id: string; tenant: string | undefined }) {
   const q = useQuery(replayQuery(id));
   const cancel = useMutation({ mutationFn: () => replayApi.cancel(id) });
-  const p = q.data && { state: q.data.state, done: q.data.delivered, total: q.data.total, failed: 0, error: q.data.error };
+  const p = q.data && {
+    state: q.data.state,
+    done: q.data.delivered,
+    total: q.data.total,
+    failed: q.data.deadLettered,
+    error: q.data.error,
+  };
   return (
     <Panel className="p-3" data-testid="replay-banner">
       <div className="flex items-start justify-between gap-4">
