@@ -178,6 +178,7 @@ export function createReplayService(o: ReplayServiceOptions) {
           ...(delivered.has(e) ? { delivered: delivered.get(e) } : {}),
         }),
       );
+      for (const e of part) delivered.delete(e);
       await traceEvents(o.tracer, "replay", part, attrs).end(o.redelivery.send(items));
       countEvents(o.metrics, "replayed", part);
       h.progress(part.length, 0, part[part.length - 1]?.seq);
