@@ -507,6 +507,57 @@ describe("replays", () => {
     expect((await api("GET", `/api/replays/${r.body.id}`)).body).toMatchObject({ state: "cancelled", total: 300 });
   });
 
+  it("kill -9 of the service during a replay: reported interrupted, with a position up to which every event was delivered", async () => {
+    const type = `com.anumate.rpk${randomUUID().slice(0, 6)}.x`;
+    const events: { id: string; seq: number }[] = [];
+    for (let i = 0; i < 150; i++) events.push(await publish(type));
+    const received = new Set<string>();
+    const target = await startPushTarget(async (r) => {
+      await sleep(5);
+      received.add(String(r.headers["ce-id"]));
+      return { status: 200 };
+    });
+    const child = await startChildApp({ ...configEnv(app.config), API_PORT: "0", LOG_LEVEL: "silent" });
+    try {
+      const sub = await createSub({
+        types: [type],
+        target: { type: "push", url: target.url },
+        startAt: { type: "new" },
+        maxInFlight: 5,
+      });
+      await sleep(300); // the child's dispatcher for it starts (definitions are watched)
+      const r = await api<{ id: string }>(
+        "POST",
+        "/api/replays",
+        {
+          from: { sequence: events[0]?.seq },
+          to: { sequence: events[149]?.seq },
+          filter: { types: [type] },
+          target: { type: "subscription", id: sub.id },
+          ratePerSec: 60,
+        },
+        child.url,
+      );
+      expect(r.status).toBe(202);
+      await until(() => received.size >= 30);
+      await child.kill("SIGKILL");
+      await until(
+        async () => (await api<{ state: string }>("GET", `/api/replays/${r.body.id}`)).body.state === "interrupted",
+        20_000,
+      );
+      const st = (await api<{ position?: number; delivered: number }>("GET", `/api/replays/${r.body.id}`)).body;
+      expect(st.position).toBeGreaterThan(events[0]?.seq as number);
+      const upTo = events.filter((e) => e.seq <= (st.position as number));
+      expect(upTo.length).toBeGreaterThan(0);
+      expect(upTo.every((e) => received.has(e.id))).toBe(true);
+      expect(st.delivered).toBeGreaterThanOrEqual(upTo.length);
+      expect(st.delivered).toBeLessThan(150);
+    } finally {
+      await child.kill();
+      await target.close();
+    }
+  }, 60_000);
+
   it("replays a sequence range into the live view (/api/stream?replay=)", async () => {
     const type = `com.anumate.rps${randomUUID().slice(0, 6)}.x`;
     const events = [await publish(type), await publish(type), await publish(type), await publish(type)];
