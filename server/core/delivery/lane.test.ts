@@ -24,7 +24,7 @@ function stored(seq: number): StoredEvent {
 }
 
 function lane(settled: [number, string][] = [], capacity = 100): Lane {
-  return new Lane({ subscription: "sub-1", replayId: "replay_1", capacity, onSettled: (seq, o) => void settled.push([seq, o]) });
+  return new Lane({ replayId: "replay_1", capacity, onSettled: (seq, o) => void settled.push([seq, o]) });
 }
 
 /** Pulls once, taking what is handed. */

@@ -12,9 +12,8 @@ export interface LaneLeftover {
 }
 
 export interface LaneOptions {
-  subscription: string;
   replayId: string;
-  /** Events held at once (queued, in flight and waiting to be retried) before `room()` waits. */
+  /** Events held at once (queued, in flight and waiting to be retried) at which it is `full`. */
   capacity: number;
   /** Each event's end: acknowledged, or dead-lettered by the dispatcher. */
   onSettled(seq: number, outcome: "acknowledged" | "dead-lettered"): void;

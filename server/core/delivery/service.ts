@@ -80,7 +80,7 @@ export interface SubscriptionService {
    * A replay's direct path to the subscription's dispatcher in this replica (see `Lane`); undefined
    * when none runs here (no members here, paused, or not this replica's to deliver).
    */
-  openLane(id: string, o: Omit<LaneOptions, "subscription">): Lane | undefined;
+  openLane(id: string, o: LaneOptions): Lane | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -389,7 +389,7 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
     openLane(id, lo) {
       const d = running.get(id)?.dispatcher;
       if (!d) return undefined;
-      const lane = new Lane({ ...lo, subscription: id });
+      const lane = new Lane(lo);
       return d.addSource(lane) ? lane : undefined;
     },
 

@@ -26,7 +26,7 @@ export interface ReplayServiceOptions {
   /** Counts replayed events (`replayed`, per tenant and type). */
   metrics?: Pick<MetricsRecorder, "count">;
   /** The direct path to a subscription's dispatcher in this replica, where there is one. */
-  lane?: (subscription: string, o: Omit<LaneOptions, "subscription">) => Lane | undefined;
+  lane?: (subscription: string, o: LaneOptions) => Lane | undefined;
 }
 
 /** Events a replay's lane holds at once (queued, in flight, waiting to be retried): twice what the subscription takes at once. */
