@@ -50,4 +50,26 @@ describe("event status", () => {
       await m.stop();
     }
   });
+
+  it("writes many events per script call, each key getting its own group of changes", async () => {
+    const m = createRedisMetrics(redis, { prefix, flushMs: 60_000 });
+    try {
+      // 450 events: more than two calls' worth; every third has a second subscription
+      for (let seq = 1_000; seq < 1_450; seq++) {
+        m.status({ seq, subscription: "sub_a", kind: "delivered", atMs: seq * 10 });
+        m.status({ seq, subscription: "sub_a", kind: "acknowledged", atMs: seq * 10 + 1, latencyMs: seq % 7 });
+        if (seq % 3 === 0) m.status({ seq, subscription: "sub_b", kind: "delivered", atMs: seq * 10 + 2 });
+      }
+      await m.flush();
+      for (const seq of [1_000, 1_001, 1_199, 1_200, 1_201, 1_399, 1_400, 1_449]) {
+        const expected: Record<string, unknown> = {
+          sub_a: { delivered: seq * 10, acknowledged: seq * 10 + 1, latencyMs: seq % 7, attempts: 1 },
+          ...(seq % 3 === 0 ? { sub_b: { delivered: seq * 10 + 2, attempts: 1 } } : {}),
+        };
+        expect(await m.eventStatus(seq), String(seq)).toEqual({ subscriptions: expected });
+      }
+    } finally {
+      await m.stop();
+    }
+  });
 });

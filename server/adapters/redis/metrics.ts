@@ -60,18 +60,22 @@ export interface RedisMetricsOptions {
 }
 
 /**
- * Sets fields of status hashes, many events per call. ARGV[1] is the TTL; ARGV[k + 1] holds the
- * operations on KEYS[k] as one string of `op \x1f field \x1f value \x1e` records (one argument per
- * event, not three per field): `m` max, `i` increment, `e` newer "<ms>|…", `n` if absent — on a hash
- * that does not exist yet, each is a plain set, all in one HSET; then EXPIRE.
+ * Sets fields of status hashes, many events per call. ARGV[1] is the TTL; ARGV[2] holds the
+ * operations on every key, KEYS[k]'s as the k-th group ending in \x1d, each a string of
+ * `op \x1f field \x1f value \x1e` records (two arguments per call, not three per field or one per
+ * event: each argument costs the client as much as its bytes): `m` max, `i` increment, `e` newer
+ * "<ms>|…", `n` if absent — on a hash that does not exist yet, each is a plain set, all in one
+ * HSET; then EXPIRE.
  */
 const STATUS_LUA = `
 local ttl = ARGV[1]
-for k = 1, #KEYS do
+local k = 0
+for ops in string.gmatch(ARGV[2], '([^\\29]*)\\29') do
+  k = k + 1
   local key = KEYS[k]
   local fresh = redis.call('EXISTS', key) == 0
   local fv = {}
-  for op, f, v in string.gmatch(ARGV[k + 1], '([^\\31\\30]+)\\31([^\\31\\30]+)\\31([^\\31\\30]*)\\30') do
+  for op, f, v in string.gmatch(ops, '([^\\31\\30]+)\\31([^\\31\\30]+)\\31([^\\31\\30]*)\\30') do
     if fresh then
       fv[#fv + 1] = f
       fv[#fv + 1] = v
@@ -117,6 +121,7 @@ interface SubAcc {
 
 /** The status changes of one event: nearly always of one subscription (`sub`), the others in `more`. */
 interface StatusAcc {
+  seq: number;
   sub: string;
   s: SubAcc;
   more?: Map<string, SubAcc>;
@@ -258,7 +263,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       return undefined;
     }
     const s: SubAcc = { attempts: 0 };
-    statuses.set(seq, { sub, s });
+    statuses.set(seq, { seq, sub, s });
     return s;
   }
 
@@ -350,19 +355,20 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
   }
 
   /** The status changes of several events as one script call (one command instead of one per event). */
-  function statusUnit(part: [number, StatusAcc][], sha: string): Unit {
+  function statusUnit(part: StatusAcc[], sha: string): Unit {
     const keys: string[] = [];
-    const args: string[] = [String(statusTtl)];
-    for (const [seq, acc] of part) {
-      keys.push(statusKey(seq));
-      let rec = statusRecord(acc.sub, acc.s);
-      if (acc.more) for (const [sub, s] of acc.more) rec += statusRecord(sub, s);
-      args.push(rec);
+    const ops: string[] = [];
+    for (const acc of part) {
+      keys.push(statusKey(acc.seq));
+      ops.push(statusRecord(acc.sub, acc.s));
+      if (acc.more) for (const [sub, s] of acc.more) ops.push(statusRecord(sub, s));
+      ops.push("\u001d");
     }
+    const args = [String(statusTtl), ops.join("")];
     return {
       write: (m) => void m.evalsha(sha, keys.length, ...keys, ...args),
       restore: () => {
-        for (const [seq, acc] of part) addStatus(seq, acc);
+        for (const acc of part) addStatus(acc.seq, acc);
       },
       script: true,
     };
@@ -425,8 +431,15 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       units.push(countUnit(e));
     }
     if (sha) {
-      const all = [...st];
-      for (let i = 0; i < all.length; i += STATUS_PER_CALL) units.push(statusUnit(all.slice(i, i + STATUS_PER_CALL), sha));
+      let part: StatusAcc[] = [];
+      for (const acc of st.values()) {
+        part.push(acc);
+        if (part.length === STATUS_PER_CALL) {
+          units.push(statusUnit(part, sha));
+          part = [];
+        }
+      }
+      if (part.length > 0) units.push(statusUnit(part, sha));
     }
     for (const l of la.values()) units.push(latencyUnit(l));
     for (const s of lg) units.push(lagUnit(s));
