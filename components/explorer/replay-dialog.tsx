@@ -4,6 +4,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { JobProgress } from "@/components/jobs/job-progress";
+import { replayProgress } from "@/components/jobs/progress";
 import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { ErrorNotice } from "@/components/ui/error-notice";
@@ -18,13 +19,7 @@ const LIVE_VIEW = "__live__";
 function Progress({ id }: { id: string }) {
   const q = useQuery(replayQuery(id));
   const cancel = useMutation({ mutationFn: () => replayApi.cancel(id) });
-  const p = q.data && {
-    state: q.data.state,
-    done: q.data.delivered,
-    total: q.data.total,
-    failed: q.data.deadLettered,
-    error: q.data.error,
-  };
+  const p = q.data && replayProgress(q.data);
   return (
     <JobProgress
       title={`Replay ${id}`}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTerminal, progressView } from "./progress";
+import { isTerminal, progressView, replayProgress } from "./progress";
 
 describe("job progress", () => {
   it("counts done and failed toward the bar, says what failed", () => {
@@ -21,5 +21,20 @@ describe("job progress", () => {
     expect(["pending", "running"].map((s) => isTerminal(s as "running"))).toEqual([false, false]);
     expect(["completed", "cancelled", "interrupted", "failed"].every((s) => isTerminal(s as "failed"))).toBe(true);
     expect(progressView({ state: "interrupted", done: 3, total: 5, failed: 0 }).tone).toBe("amber");
+  });
+
+  it("reads a replay's status: delivered are done, dead-lettered failed", () => {
+    const p = replayProgress({
+      id: "replay_1",
+      state: "completed",
+      delivered: 39,
+      deadLettered: 1,
+      total: 40,
+      target: { type: "subscription", id: "sub_1" },
+      createdAt: "2026-11-27T00:00:00.000Z",
+      updatedAt: "2026-11-27T00:00:01.000Z",
+    });
+    expect(p).toMatchObject({ state: "completed", done: 39, failed: 1, total: 40 });
+    expect(progressView(p).summary).toBe("39 of 40 done, 1 failed");
   });
 });

@@ -1,4 +1,5 @@
 import type { Tone } from "@/components/ui/badge";
+import type { ReplayStatus } from "@/lib/contracts/replays";
 
 /** A background job's progress (a bulk requeue/discard or a replay), in one shape. */
 export interface Progress {
@@ -24,6 +25,11 @@ const TONES: Record<Progress["state"], Tone> = {
   interrupted: "amber",
   failed: "red",
 };
+
+/** A replay's status as a job's progress: events delivered are done, those dead-lettered failed. */
+export function replayProgress(r: ReplayStatus): Progress {
+  return { state: r.state, done: r.delivered, total: r.total, failed: r.deadLettered, error: r.error };
+}
 
 export interface ProgressView {
   /** 0–100, whole numbers; 100 for a finished job with nothing to do. */

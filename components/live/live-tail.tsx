@@ -6,6 +6,7 @@ import { type FormEvent, useId, useMemo, useState } from "react";
 import { RateSparkline } from "@/components/charts/rate-sparkline";
 import { EventInspector } from "@/components/events/event-inspector";
 import { JobProgress } from "@/components/jobs/job-progress";
+import { replayProgress } from "@/components/jobs/progress";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { cx } from "@/components/ui/cx";
@@ -36,13 +37,7 @@ const STATUS_TEXT: Record<StreamStatus["state"], string> = {
 function ReplayBanner({ id, tenant }: { id: string; tenant: string | undefined }) {
   const q = useQuery(replayQuery(id));
   const cancel = useMutation({ mutationFn: () => replayApi.cancel(id) });
-  const p = q.data && {
-    state: q.data.state,
-    done: q.data.delivered,
-    total: q.data.total,
-    failed: q.data.deadLettered,
-    error: q.data.error,
-  };
+  const p = q.data && replayProgress(q.data);
   return (
     <Panel className="p-3" data-testid="replay-banner">
       <div className="flex items-start justify-between gap-4">
