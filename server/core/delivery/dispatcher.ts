@@ -84,9 +84,8 @@ export class Dispatcher {
   private readonly heartbeat: ReturnType<typeof setInterval>;
   private readonly working = new Set<Delivery>();
   private unlisten: (() => void) | undefined;
-  /** Sources added while running, and their pull loops. */
-  private readonly added = new Set<DeliverySource>();
-  private readonly extraLoops = new Set<Promise<void>>();
+  /** Sources added while running, each with its pull loop. */
+  private readonly added = new Map<DeliverySource, Promise<void>>();
   readonly stats: DispatcherStats = {
     delivered: 0,
     skipped: 0,
@@ -168,7 +167,7 @@ export class Dispatcher {
   }
 
   private get sources(): DeliverySource[] {
-    return [this.deps.source, ...(this.deps.extraSources ?? []), ...this.added];
+    return [this.deps.source, ...(this.deps.extraSources ?? []), ...this.added.keys()];
   }
 
   /**
@@ -177,17 +176,17 @@ export class Dispatcher {
    */
   addSource(source: DeliverySource): boolean {
     if (!this.running) return false;
-    this.added.add(source);
-    const loop = this.runSource(source).finally(() => this.added.delete(source));
-    this.extraLoops.add(loop);
-    void loop.finally(() => this.extraLoops.delete(loop));
+    this.added.set(
+      source,
+      this.runSource(source).finally(() => this.added.delete(source)),
+    );
     return true;
   }
 
   /** One pull loop per source; they share the subscription's in-flight limit through reservations. */
   private async run(): Promise<void> {
     await Promise.all([this.deps.source, ...(this.deps.extraSources ?? [])].map((s) => this.runSource(s)));
-    await Promise.all([...this.extraLoops]);
+    await Promise.all([...this.added.values()]);
   }
 
   private async runSource(source: DeliverySource): Promise<void> {
