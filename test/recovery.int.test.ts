@@ -633,6 +633,20 @@ describe("replays", () => {
     expect(
       (await api("POST", "/api/replays", { from: { sequence: 5 }, to: { sequence: 2 }, target: { type: "stream" } })).status,
     ).toBe(400);
+    const backwards = await api<{ error: { details: { field: string; rule: string }[] } }>("POST", "/api/replays", {
+      from: { time: "2026-01-02T00:00:00Z" },
+      to: { time: "2026-01-01T00:00:00Z" },
+      target: { type: "stream" },
+    });
+    expect(backwards.status).toBe(400);
+    expect(backwards.body.error.details).toEqual([{ field: "to.time", rule: "must be at or after from.time" }]);
+    const pattern = await api<{ error: { details: { field: string; rule: string }[] } }>("POST", "/api/replays", {
+      from: { sequence: 1 },
+      filter: { types: ["a.>.b"] },
+      target: { type: "stream" },
+    });
+    expect(pattern.status).toBe(400);
+    expect(pattern.body.error.details[0]?.field).toBe("filter.types.0");
   });
 });
 

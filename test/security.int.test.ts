@@ -280,3 +280,41 @@ describe("tenant isolation on every route", () => {
     expect(dlq.body.total).toBe(0);
   });
 });
+
+describe("a tenant's audit trail", () => {
+  it("holds the bulk jobs and replays its own operators ran, and none of another tenant's", async () => {
+    const a = await newKey({ tenant: "tenant-audit-a", roles: ["operator"] });
+    const bulk = await call("POST", "/api/dead-letters/discard", a, { ids: ["999999998"] });
+    expect(bulk.status).toBe(202);
+    const replay = await call("POST", "/api/replays", a, { from: { sequence: 1 }, target: { type: "stream" } });
+    expect(replay.status).toBe(202);
+    const cancelled = await call("DELETE", `/api/jobs/${replay.body.id as string}`, a);
+    expect(cancelled.status).toBe(202);
+    // an admin's replay of another tenant
+    const other = await call("POST", "/api/replays", ADMIN, {
+      from: { sequence: 1 },
+      filter: { tenant: "tenant-audit-b" },
+      target: { type: "stream" },
+    });
+    expect(other.status).toBe(202);
+
+    type Rec = { action: string; target: string; tenant?: string };
+    let items: Rec[] = [];
+    for (let i = 0; i < 100; i++) {
+      const page = await call("GET", "/api/audit?limit=1000", a);
+      expect(page.status).toBe(200);
+      items = page.body.items as Rec[];
+      if (items.some((r) => r.action === "dead-letter.discard-bulk")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const mine = (action: string, target: string) => items.some((r) => r.action === action && r.target === target);
+    expect(mine("dead-letter.discard-bulk-start", bulk.body.jobId as string)).toBe(true);
+    expect(mine("dead-letter.discard-bulk", bulk.body.jobId as string)).toBe(true);
+    expect(mine("replay.create", replay.body.id as string)).toBe(true);
+    expect(mine("replay.cancel", replay.body.id as string)).toBe(true);
+    expect(items.every((r) => r.tenant === "tenant-audit-a")).toBe(true);
+    expect(items.some((r) => r.target === other.body.id)).toBe(false);
+    const admin = await call("GET", "/api/audit?tenant=tenant-audit-b&action=replay.create", ADMIN);
+    expect((admin.body.items as Rec[]).map((r) => r.target)).toContain(other.body.id);
+  });
+});

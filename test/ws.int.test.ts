@@ -434,6 +434,18 @@ describe("protocol errors", () => {
     expect(await error()).toMatchObject({ code: "VALIDATION" });
     c.send({ type: "subscribe", subscription: "sub_doesnotexist" });
     expect(await error()).toMatchObject({ code: "NOT_FOUND" });
+    // an ad-hoc filter is held to a durable subscription's rules
+    c.send({ type: "subscribe", filter: { types: ["com.example.>.created"] } });
+    expect(await error()).toMatchObject({
+      code: "VALIDATION",
+      details: [{ field: "filter.types.0", rule: expect.stringContaining("'>' only last") }],
+    });
+    const deep = { not: { not: { not: { not: { not: { not: { exact: { type: "x" } } } } } } } };
+    c.send({ type: "subscribe", filter: { filters: [deep] } });
+    expect(await error()).toMatchObject({
+      code: "VALIDATION",
+      details: [{ field: "filter.filters", rule: expect.stringContaining("levels deep") }],
+    });
     c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
     expect(await error()).toMatchObject({ code: "VALIDATION", details: [{ field: "frame" }] });
 

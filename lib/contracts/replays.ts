@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { filtersSchema, TENANT } from "./subscriptions";
+import { filtersSchema, TENANT, typePattern } from "./subscriptions";
 
 const position = z.union([
   z
@@ -20,7 +20,7 @@ export const replayInputSchema = z
     filter: z
       .object({
         tenant: z.string().regex(TENANT, "must be 1-64 characters of A-Z, a-z, 0-9, _ or -").optional(),
-        types: z.array(z.string().min(1).max(256)).max(20, "must hold at most 20 patterns").optional(),
+        types: z.array(typePattern).max(20, "must hold at most 20 patterns").optional(),
         // the subscriptions' limits (depth, conditions): a replay filter is evaluated on every event of the range
         filters: filtersSchema.optional(),
       })

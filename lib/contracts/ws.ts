@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { TENANT_ID, TENANT_RULE } from "./ids";
-import { attributeFilterSchema } from "./subscriptions";
+import { filtersSchema, typePattern } from "./subscriptions";
 
 /**
  * WebSocket frames on `/api/ws` (JSON text frames). See docs/api.md "WebSocket".
@@ -18,8 +18,9 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
       filter: z
         .object({
           tenant: z.string().regex(TENANT_ID, TENANT_RULE).optional(),
-          types: z.array(z.string().min(1).max(256)).max(20).optional(),
-          filters: z.array(attributeFilterSchema).max(50).optional(),
+          // the limits of a durable subscription's definition: an ad-hoc filter becomes one
+          types: z.array(typePattern).max(20, "must hold at most 20 patterns").optional(),
+          filters: filtersSchema.optional(),
           startAt: z.enum(["new", "all"]).optional(),
         })
         .strict()

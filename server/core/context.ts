@@ -20,3 +20,12 @@ export function systemCtx(caller = "system"): Ctx {
 export function mayActOn(ctx: Ctx, tenant: string): boolean {
   return ctx.tenants === "*" || ctx.tenants.includes(tenant);
 }
+
+/**
+ * The tenant an audit record of a caller's action belongs to: the one the action named, else the
+ * caller's own when its key has exactly one (so a tenant's operators find their actions), else none.
+ */
+export function auditTenant(ctx: Ctx, named?: string): string | undefined {
+  if (named !== undefined) return named;
+  return ctx.tenants !== "*" && ctx.tenants.length === 1 ? ctx.tenants[0] : undefined;
+}

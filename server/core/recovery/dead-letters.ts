@@ -1,6 +1,6 @@
 import { AppError } from "../../../lib/errors";
 import { toJson } from "../cloudevents/json";
-import { type Ctx, mayActOn } from "../context";
+import { auditTenant, type Ctx, mayActOn } from "../context";
 import { matchesTypePattern } from "../delivery/filters";
 import { countEvents, type MetricsRecorder } from "../metrics/ports";
 import { type Tracer, traceEvents } from "../tracing";
@@ -159,12 +159,18 @@ export function createDeadLetterService(o: DeadLetterServiceOptions) {
       for await (const e of matching(ctx, filter)) seqs.push(e.seq);
     }
     if (args.dryRun) return { count: seqs.length };
+    const tenant = auditTenant(ctx, args.ids ? undefined : filter.tenant);
+    const tenantOf = tenant !== undefined ? { tenant } : {};
     const limiter = new RateLimiter(args.ratePerSec ?? o.defaultRatePerSec);
     const job = o.jobs.start({
       ctx,
       kind: action,
       total: seqs.length,
-      spec: { ...(args.ids ? { ids: args.ids.length } : { filter }), ratePerSec: args.ratePerSec ?? o.defaultRatePerSec },
+      spec: {
+        ...(args.ids ? { ids: args.ids.length } : { filter }),
+        ratePerSec: args.ratePerSec ?? o.defaultRatePerSec,
+        ...tenantOf,
+      },
       work: async (h) => {
         const chunk = 50;
         for (let i = 0; i < seqs.length && !h.cancelled(); i += chunk) {
@@ -191,6 +197,7 @@ export function createDeadLetterService(o: DeadLetterServiceOptions) {
             actor: ctx.caller,
             action: `dead-letter.${action}-bulk`,
             target: j.id,
+            ...tenantOf,
             result: j.state === "failed" ? "failed" : "ok",
             details: { state: j.state, total: j.total, done: j.done, failed: j.failed },
           })
@@ -201,6 +208,7 @@ export function createDeadLetterService(o: DeadLetterServiceOptions) {
         actor: ctx.caller,
         action: `dead-letter.${action}-bulk-start`,
         target: job.id,
+        ...tenantOf,
         result: "ok",
         details: { count: seqs.length, ...(args.ids ? {} : { filter }) },
       })

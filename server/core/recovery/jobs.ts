@@ -192,3 +192,9 @@ export function createJobRunner(o: JobRunnerOptions) {
 }
 
 export type JobRunner = ReturnType<typeof createJobRunner>;
+
+/** The tenant of a job's audit records (`spec.tenant`, set where the job acts on one tenant). */
+export function jobTenant(job: Job): { tenant?: string } {
+  const t = job.spec.tenant;
+  return typeof t === "string" ? { tenant: t } : {};
+}

@@ -2,14 +2,14 @@ import type { ReplayInput, ReplayStatus } from "../../../lib/contracts/replays";
 import { AppError } from "../../../lib/errors";
 import type { EventStore, RangeInput, StoredEvent } from "../bus/ports";
 import { subjectFilter } from "../bus/subjects";
-import { type Ctx, mayActOn } from "../context";
+import { auditTenant, type Ctx, mayActOn } from "../context";
 import { matchesRead } from "../delivery/filters";
 import type { Lane, LaneOptions } from "../delivery/lane";
 import type { Subscription } from "../delivery/ports";
 import { countEvents, type MetricsRecorder } from "../metrics/ports";
 import type { LiveSubscription } from "../stream/ports";
 import { type Tracer, traceEvents } from "../tracing";
-import { type JobHandle, type JobRunner, RateLimiter } from "./jobs";
+import { type JobHandle, type JobRunner, jobTenant, RateLimiter } from "./jobs";
 import type { AuditLog, Job, Redelivery, RedeliveryItem } from "./ports";
 
 export interface ReplayServiceOptions {
@@ -96,7 +96,7 @@ export function createReplayService(o: ReplayServiceOptions) {
     // the NATS filter says it all (tenant, at most one type pattern, nothing else): accept() takes every event
     const bySubject =
       !sub?.types?.length && (types?.length ?? 0) <= 1 && !filters?.length && (ctx.tenants === "*" || tenant !== undefined);
-    return { range, accept, bySubject };
+    return { range, accept, bySubject, tenant };
   }
 
   /** The events a replay will send: counted by the server when its filter says it all, else read (headers only). */
@@ -260,18 +260,25 @@ export function createReplayService(o: ReplayServiceOptions) {
         details: [{ field: "to.sequence", rule: "must be >= from.sequence" }],
       });
     }
-    const { range, accept, bySubject } = plan(ctx, input, sub);
+    if ("time" in input.from && input.to && "time" in input.to && Date.parse(input.to.time) < Date.parse(input.from.time)) {
+      throw new AppError("VALIDATION", "The range ends before it starts", {
+        details: [{ field: "to.time", rule: "must be at or after from.time" }],
+      });
+    }
+    const { range, accept, bySubject, tenant } = plan(ctx, input, sub);
+    const tenantOf = tenant !== undefined ? { tenant } : {};
     const total = await count(range, accept, bySubject);
     if (input.dryRun) return { count: total };
     const ratePerSec = input.ratePerSec ?? o.defaultRatePerSec;
     const target = input.target;
-    const spec = { target, range, filter: input.filter ?? {}, ratePerSec };
+    const spec = { target, range, filter: input.filter ?? {}, ratePerSec, ...tenantOf };
     const onEnd = (j: Job) =>
       o.audit
         .append({
           actor: ctx.caller,
           action: "replay.end",
           target: j.id,
+          ...tenantOf,
           result: j.state === "failed" ? "failed" : "ok",
           details: { state: j.state, delivered: j.done, total: j.total },
         })
@@ -296,6 +303,7 @@ export function createReplayService(o: ReplayServiceOptions) {
         actor: ctx.caller,
         action: "replay.create",
         target: job.id,
+        ...tenantOf,
         result: "ok",
         details: { count: total, target, from: input.from, to: input.to ?? null },
       })
@@ -394,7 +402,7 @@ export function createReplayService(o: ReplayServiceOptions) {
     async cancel({ ctx, input }: { ctx: Ctx; input: { id: string } }): Promise<ReplayStatus> {
       const job = await o.jobs.cancel(ctx, input.id);
       await o.audit
-        .append({ actor: ctx.caller, action: "replay.cancel", target: input.id, result: "ok", details: {} })
+        .append({ actor: ctx.caller, action: "replay.cancel", target: input.id, result: "ok", details: {}, ...jobTenant(job) })
         .catch(() => {});
       return status(job);
     },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { replayInputSchema } from "../../../lib/contracts/replays";
 import { AppError } from "../../../lib/errors";
+import { jobTenant } from "../../core/recovery/jobs";
 import { sendJson } from "./io";
 import { jsonBody, listParams, parseQuery, tenant, timestamp, typePattern } from "./params";
 import type { Route } from "./router";
@@ -125,7 +126,14 @@ export const recoveryRoutes: readonly Route[] = [
     async handler({ res, ctx, c, params }) {
       const j = await c.jobs.cancel(ctx, params.id as string);
       await c.audit
-        .append({ actor: ctx.caller, action: `${j.kind}.cancel`, target: j.id, result: "ok", details: { state: j.state } })
+        .append({
+          actor: ctx.caller,
+          action: `${j.kind}.cancel`,
+          target: j.id,
+          result: "ok",
+          details: { state: j.state },
+          ...jobTenant(j),
+        })
         .catch(() => {});
       sendJson(res, 202, { id: j.id, state: j.state, cancelRequested: true });
     },
