@@ -2,7 +2,7 @@ import type { ReplayInput, ReplayStatus } from "../../../lib/contracts/replays";
 import { AppError } from "../../../lib/errors";
 import type { EventStore, RangeInput, StoredEvent } from "../bus/ports";
 import { subjectFilter } from "../bus/subjects";
-import { auditTenant, type Ctx, mayActOn } from "../context";
+import { type Ctx, mayActOn } from "../context";
 import { matchesRead } from "../delivery/filters";
 import type { Lane, LaneOptions } from "../delivery/lane";
 import type { Subscription } from "../delivery/ports";
