@@ -136,6 +136,51 @@ describe("subscriptions API", () => {
     expect(dup.body.error.code).toBe("CONFLICT");
     expect((await api("GET", "/api/subscriptions/sub_nope")).status).toBe(404);
   });
+
+  it("lists subscriptions a page at a time (limit, cursor), each once", async () => {
+    for (let i = 0; i < 3; i++) await createSub({ target: { type: "internal" } });
+    type Page = { items: { id: string }[]; next: string | null };
+    const all = await api<Page>("GET", "/api/subscriptions?limit=1000");
+    expect(all.body.next).toBeNull();
+    expect(all.body.items.length).toBeGreaterThanOrEqual(3);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: Page } = await api<Page>(
+        "GET",
+        `/api/subscriptions?limit=2${cursor === null ? "" : `&cursor=${cursor}`}`,
+      );
+      expect(page.status).toBe(200);
+      expect(page.body.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.body.items.map((s) => s.id));
+      cursor = page.body.next;
+    } while (cursor !== null);
+    expect(seen).toEqual(all.body.items.map((s) => s.id));
+    const bad = await api<{ error: { details: { field: string }[] } }>("GET", "/api/subscriptions?limit=0&cursor=x");
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.map((d) => d.field).sort()).toEqual(["cursor", "limit"]);
+  });
+
+  it("refuses a queue group that is another subscription's (it would get every event again, not a share)", async () => {
+    const s = await createSub({ target: { type: "internal" } });
+    expect(s.queueGroup).toBe(s.name);
+    type Err = { error: { code: string; details: { field: string; rule: string }[] } };
+    const taken = await api<Err>("POST", "/api/subscriptions", {
+      name: `${s.name}-b`,
+      queueGroup: s.name,
+      target: { type: "internal" },
+    });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error.details).toEqual([{ field: "queueGroup", rule: expect.stringContaining(s.id) }]);
+    const other = await createSub({ target: { type: "internal" }, queueGroup: `${s.name}-own` });
+    const patched = await api<Err>("PATCH", `/api/subscriptions/${other.id}`, { queueGroup: s.name });
+    expect(patched.status).toBe(409);
+    expect(patched.body.error.details[0]?.field).toBe("queueGroup");
+    // its own group, unchanged, is fine
+    expect((await api("PATCH", `/api/subscriptions/${other.id}`, { queueGroup: `${s.name}-own`, maxInFlight: 5 })).status).toBe(
+      200,
+    );
+  });
 });
 
 describe("in-process delivery", () => {

@@ -520,7 +520,7 @@ describe("GET /api/stream — the app's route", () => {
     expect(app.container.live.openCount()).toBe(0);
   });
 
-  it("reserves ?replay=<id>: 404 NOT_FOUND until replays exist", async () => {
+  it("answers ?replay=<id> of no such replay with 404 NOT_FOUND", async () => {
     const res = await fetch(`${app.url}/api/stream?replay=r-123`);
     expect(res.status).toBe(404);
     const body = (await res.json()) as { error: { code: string; message: string } };

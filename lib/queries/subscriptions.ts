@@ -13,7 +13,18 @@ export const subscriptionKeys = {
 export const subscriptionsQuery = () =>
   queryOptions({
     queryKey: subscriptionKeys.list(),
-    queryFn: ({ signal }) => fetchJson("/api/subscriptions", subscriptionListSchema, { signal }),
+    queryFn: async ({ signal }) => {
+      // every page (1000 a page): the console shows them all
+      const items: z.infer<typeof subscriptionListSchema>["items"] = [];
+      let cursor: string | null = null;
+      do {
+        const q: string = cursor === null ? "" : `&cursor=${encodeURIComponent(cursor)}`;
+        const page = await fetchJson(`/api/subscriptions?limit=1000${q}`, subscriptionListSchema, { signal });
+        items.push(...page.items);
+        cursor = page.next;
+      } while (cursor !== null);
+      return { items, next: null };
+    },
     refetchInterval: 5000,
   });
 

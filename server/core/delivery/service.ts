@@ -64,6 +64,11 @@ export interface SubscriptionService {
   reset(a: { ctx: Ctx; input: { id: string; to: { time: string } | { sequence: number } } }): Promise<SubscriptionDto>;
   create(a: { ctx: Ctx; input: SubscriptionInput }): Promise<SubscriptionDto>;
   list(a: { ctx: Ctx }): Promise<SubscriptionDto[]>;
+  /** One page of `list`, oldest first; `next` is the cursor of the page after (null at the end). */
+  listPage(a: {
+    ctx: Ctx;
+    input: { limit: number; cursor?: number };
+  }): Promise<{ items: SubscriptionDto[]; next: string | null }>;
   get(a: { ctx: Ctx; input: { id: string } }): Promise<SubscriptionDto>;
   update(a: { ctx: Ctx; input: { id: string; patch: SubscriptionPatch } }): Promise<SubscriptionDto>;
   remove(a: { ctx: Ctx; input: { id: string } }): Promise<void>;
@@ -261,6 +266,26 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
     };
   }
 
+  /**
+   * A queue group is one subscription's: the members attached to it share its events. A second
+   * subscription naming the same group would get every event again, not a share, so it is refused.
+   */
+  async function checkQueueGroup(sub: Subscription): Promise<void> {
+    const holder = (await o.repo.list()).find(
+      (s) => s.id !== sub.id && s.tenant === sub.tenant && (s.queueGroup ?? s.name) === sub.queueGroup,
+    );
+    if (holder) {
+      throw new AppError("CONFLICT", `Queue group "${sub.queueGroup}" is subscription ${holder.id}'s`, {
+        details: [
+          {
+            field: "queueGroup",
+            rule: `must not be another subscription's; attach more members to ${holder.id} to share its events`,
+          },
+        ],
+      });
+    }
+  }
+
   return {
     instance,
     peek: (id) => o.repo.get(id),
@@ -292,6 +317,7 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
         createdAt: now,
         updatedAt: now,
       };
+      await checkQueueGroup(sub);
       // the consumer first: replicas start delivering as soon as the definition appears
       await o.consumers.ensure(sub);
       try {
@@ -308,6 +334,15 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
     async list({ ctx }) {
       const subs = (await o.repo.list()).filter((s) => canSee(ctx, s));
       return Promise.all(subs.map(dto));
+    },
+
+    async listPage({ ctx, input }) {
+      // the cursor is how many of the visible subscriptions (oldest first) came before
+      const subs = (await o.repo.list()).filter((s) => canSee(ctx, s));
+      const from = input.cursor ?? 0;
+      const page = subs.slice(from, from + input.limit);
+      const end = from + page.length;
+      return { items: await Promise.all(page.map(dto)), next: end < subs.length ? String(end) : null };
     },
 
     async get({ ctx, input }) {
@@ -333,6 +368,7 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
         circuit: { ...sub.circuit, ...p.circuit },
         updatedAt: new Date().toISOString(),
       };
+      if (next.queueGroup !== sub.queueGroup) await checkQueueGroup(next);
       await o.consumers.ensure(next);
       const saved = await save(next);
       record(ctx, "update", saved, { fields: Object.keys(p) });

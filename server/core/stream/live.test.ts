@@ -90,7 +90,7 @@ describe("live service", () => {
     expect(f.opened).toHaveLength(2);
   });
 
-  it("answers NOT_FOUND for a replay (none exist yet) without opening anything", async () => {
+  it("answers NOT_FOUND for a replay when no replay service is wired, without opening anything", async () => {
     const f = fakeSource([]);
     const live = createLiveService({ source: f.source, subjectPrefix: "ev" });
     const e = await live.open({ ctx: admin, input: { replay: "r1", from: { type: "now" } } }).catch((x) => x);

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { subscriptionInputSchema, subscriptionPatchSchema } from "../../../lib/contracts/subscriptions";
 import { sendJson } from "./io";
-import { jsonBody, timestamp } from "./params";
+import { jsonBody, listParams, parseQuery, timestamp } from "./params";
 import type { Route } from "./router";
 
 const resetSchema = z
@@ -12,6 +12,8 @@ const resetSchema = z
     ]),
   })
   .strict();
+
+const subscriptionListQuery = z.object(listParams).strict();
 
 /** Subscription routes (API.md "Subscriptions"). */
 export const subscriptionRoutes: readonly Route[] = [
@@ -28,8 +30,10 @@ export const subscriptionRoutes: readonly Route[] = [
     method: "GET",
     access: "subscriptions:read",
     path: "/api/subscriptions",
-    async handler({ res, ctx, c }) {
-      sendJson(res, 200, { items: await c.subscriptions.list({ ctx }), next: null });
+    async handler({ res, ctx, c, query }) {
+      const q = parseQuery(subscriptionListQuery, query);
+      const input = { limit: q.limit, ...(q.cursor !== undefined ? { cursor: Number(q.cursor) } : {}) };
+      sendJson(res, 200, await c.subscriptions.listPage({ ctx, input }));
     },
   },
   {
