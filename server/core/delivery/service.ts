@@ -193,7 +193,11 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
       return;
     }
     const entry: Running = r ?? { sub, pool: undefined, dispatcher: undefined, target: undefined };
-    const targetChanged = r !== undefined && JSON.stringify(r.sub.target) !== JSON.stringify(sub.target);
+    // a push target is built with the subscription's in-flight limit (its concurrency per target)
+    const targetChanged =
+      r !== undefined &&
+      (JSON.stringify(r.sub.target) !== JSON.stringify(sub.target) ||
+        (sub.target.type === "push" && r.sub.maxInFlight !== sub.maxInFlight));
     entry.sub = sub;
     running.set(id, entry);
     if (sub.target.type !== "push") entry.pool ??= new MemberPool();
