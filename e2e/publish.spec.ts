@@ -51,12 +51,12 @@ test.describe("publish", () => {
     const data = JSON.parse(await pub.data.inputValue());
     delete data.capsuleId;
     data.version = "1.0";
-    data.createdBy.kind = "robot";
+    data.author.kind = "robot";
     await pub.data.fill(JSON.stringify(data, null, 2));
     await pub.publishButton.click();
     await expect(pub.problem("data.capsuleId")).toContainText("is required");
     await expect(pub.problem("data.version")).toContainText("must be a semantic version");
-    await expect(pub.problem("data.createdBy.kind")).toContainText('must be one of "user", "service"');
+    await expect(pub.problem("data.author.kind")).toContainText('must be one of "user", "service"');
     await expect(pub.data).toHaveAccessibleDescription(/capsuleId: is required/);
     await expect(pub.data).toHaveAttribute("aria-invalid", "true");
     await page.screenshot({ path: shot("publish-errors") });

@@ -51,11 +51,11 @@ describe("EventPublisherFactory / EventSubscriberFactory", () => {
   it("publishes typed, validated catalog events and delivers them to the services that listen", async () => {
     const publishers = new EventPublisherFactory(bus);
     const subscribers = new EventSubscriberFactory(bus);
-    const seen: { capsuleId: string; event: CloudEvent }[] = [];
+    const seen: { capsuleId: string; data: unknown; event: CloudEvent }[] = [];
     const policy = subscribers
       .forService("policy", { startAt: { type: "new" } })
       .on("com.anumate.capsule.created", (data, event) => {
-        seen.push({ capsuleId: data.capsuleId, event });
+        seen.push({ capsuleId: data.capsuleId, data, event });
       });
     await policy.start();
 
@@ -69,6 +69,15 @@ describe("EventPublisherFactory / EventSubscriberFactory", () => {
       type: "com.anumate.capsule.created",
       extensions: { tenantid: "acme", correlationid: "corr-9" },
     });
+
+    // the call as the delivery issue writes it: ({capsuleId, capsuleName, version, author}, context)
+    const author = { kind: "user" as const, id: "usr_7", name: "Ada" };
+    await publishers
+      .capsuleRegistry()
+      .publishCapsuleCreated({ capsuleId: "cap_7", capsuleName: "payroll", version: "0.1.0", author }, { tenantId: "acme" });
+    await until(() => seen.length === 2);
+    expect(seen[1]?.capsuleId).toBe("cap_7");
+    expect(seen[1]?.data).toEqual({ capsuleId: "cap_7", capsuleName: "payroll", version: "0.1.0", author });
 
     // bad data names the field and is not published
     await expect(

@@ -6,18 +6,19 @@ import { actor, changedFields, digest, id, name, requireOrder, semver, text, tim
 
 export const capsuleCreatedData = z.strictObject({
   capsuleId: id,
-  name,
+  capsuleName: name,
   /** The first (draft) version. */
   version: semver,
   description: text(2000).optional(),
-  createdBy: actor,
-  createdAt: timestamp,
+  author: actor,
+  /** When it was registered, where that differs from the event's own `time`. */
+  createdAt: timestamp.optional(),
 });
 export type CapsuleCreatedData = z.infer<typeof capsuleCreatedData>;
 
 export const capsuleUpdatedData = z.strictObject({
   capsuleId: id,
-  name,
+  capsuleName: name,
   /** The version after the update. */
   version: semver,
   /** Set when the update produced a new version; absent for a metadata-only change. */
@@ -31,7 +32,7 @@ export type CapsuleUpdatedData = z.infer<typeof capsuleUpdatedData>;
 export const capsuleDeletedData = z.strictObject({
   capsuleId: id,
   /** Carried because consumers can no longer look the capsule up. */
-  name,
+  capsuleName: name,
   reason: text(1000).optional(),
   deletedBy: actor,
   deletedAt: timestamp,
@@ -40,7 +41,7 @@ export type CapsuleDeletedData = z.infer<typeof capsuleDeletedData>;
 
 export const capsulePublishedData = z.strictObject({
   capsuleId: id,
-  name,
+  capsuleName: name,
   version: semver,
   /** Digest of the published, immutable artifact; executions pin it. */
   digest,
@@ -53,7 +54,7 @@ export type CapsulePublishedData = z.infer<typeof capsulePublishedData>;
 export const capsuleDeprecatedData = z
   .strictObject({
     capsuleId: id,
-    name,
+    capsuleName: name,
     /** The deprecated version; it stays runnable until `sunsetAt`. */
     version: semver,
     reason: text(1000),
@@ -72,7 +73,7 @@ export const capsuleDeprecatedData = z
   });
 export type CapsuleDeprecatedData = z.infer<typeof capsuleDeprecatedData>;
 
-const author = { kind: "user", id: "usr_4f2a9c", name: "Priya Raman" } as const;
+const priya = { kind: "user", id: "usr_4f2a9c", name: "Priya Raman" } as const;
 
 export const capsuleEvents = [
   defineEvent({
@@ -82,10 +83,10 @@ export const capsuleEvents = [
     schema: capsuleCreatedData,
     example: {
       capsuleId: "cap_01J9Z6Q3M4T8",
-      name: "invoice-reconciliation",
+      capsuleName: "invoice-reconciliation",
       version: "0.1.0",
       description: "Matches supplier invoices against purchase orders and flags mismatches.",
-      createdBy: author,
+      author: priya,
       createdAt: "2025-03-14T09:26:53Z",
     },
   }),
@@ -96,11 +97,11 @@ export const capsuleEvents = [
     schema: capsuleUpdatedData,
     example: {
       capsuleId: "cap_01J9Z6Q3M4T8",
-      name: "invoice-reconciliation",
+      capsuleName: "invoice-reconciliation",
       version: "0.2.0",
       previousVersion: "0.1.0",
       changedFields: ["steps", "description"],
-      updatedBy: author,
+      updatedBy: priya,
       updatedAt: "2025-03-15T11:02:17Z",
     },
   }),
@@ -111,9 +112,9 @@ export const capsuleEvents = [
     schema: capsuleDeletedData,
     example: {
       capsuleId: "cap_01J9Z6Q3M4T8",
-      name: "invoice-reconciliation",
+      capsuleName: "invoice-reconciliation",
       reason: "Replaced by the accounts-payable suite.",
-      deletedBy: author,
+      deletedBy: priya,
       deletedAt: "2025-06-30T16:45:00Z",
     },
   }),
@@ -124,11 +125,11 @@ export const capsuleEvents = [
     schema: capsulePublishedData,
     example: {
       capsuleId: "cap_01J9Z6Q3M4T8",
-      name: "invoice-reconciliation",
+      capsuleName: "invoice-reconciliation",
       version: "1.0.0",
       digest: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
       releaseNotes: "First production release.",
-      publishedBy: author,
+      publishedBy: priya,
       publishedAt: "2025-03-20T08:00:00Z",
     },
   }),
@@ -139,12 +140,12 @@ export const capsuleEvents = [
     schema: capsuleDeprecatedData,
     example: {
       capsuleId: "cap_01J9Z6Q3M4T8",
-      name: "invoice-reconciliation",
+      capsuleName: "invoice-reconciliation",
       version: "1.0.0",
       reason: "Uses the retired ERP v1 connector.",
       replacementVersion: "1.1.0",
       sunsetAt: "2025-09-01T00:00:00Z",
-      deprecatedBy: author,
+      deprecatedBy: priya,
       deprecatedAt: "2025-06-01T10:00:00Z",
     },
   }),

@@ -129,7 +129,7 @@ describe("validateEventData", () => {
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     const data: CapsuleCreatedData = r.data;
-    expect(data.name).toBe("invoice-reconciliation");
+    expect(data.capsuleName).toBe("invoice-reconciliation");
     expect(data.description).toBeUndefined();
   });
 
@@ -140,14 +140,14 @@ describe("validateEventData", () => {
   });
 
   it("names a missing required field", () => {
-    expect(problems(created, exampleWith(created, { createdAt: undefined }))).toEqual([
-      { field: "data.createdAt", rule: "is required" },
+    expect(problems(created, exampleWith(created, { author: undefined }))).toEqual([
+      { field: "data.author", rule: "is required" },
     ]);
   });
 
   it("names every bad field at once", () => {
-    const ps = problems(created, exampleWith(created, { name: " ", version: "1.0", createdAt: "2025-03-14 09:26" }));
-    expect(ps.map((p) => p.field)).toEqual(["data.name", "data.version", "data.createdAt"]);
+    const ps = problems(created, exampleWith(created, { capsuleName: " ", version: "1.0", createdAt: "2025-03-14 09:26" }));
+    expect(ps.map((p) => p.field)).toEqual(["data.capsuleName", "data.version", "data.createdAt"]);
     expect(ps.map((p) => p.rule)).toEqual([
       "must not be blank",
       "must be a semantic version, e.g. 1.4.0",
@@ -156,8 +156,8 @@ describe("validateEventData", () => {
   });
 
   it("names nested fields and array items by dotted path", () => {
-    expect(problems(created, exampleWith(created, { createdBy: { kind: "robot", id: "usr_1" } }))).toEqual([
-      { field: "data.createdBy.kind", rule: 'must be one of "user", "service"' },
+    expect(problems(created, exampleWith(created, { author: { kind: "robot", id: "usr_1" } }))).toEqual([
+      { field: "data.author.kind", rule: 'must be one of "user", "service"' },
     ]);
     const requested = "com.anumate.approval.requested";
     expect(problems(requested, exampleWith(requested, { approvers: ["grp_finance", "has space"] }))).toEqual([
