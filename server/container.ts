@@ -71,12 +71,13 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     });
   }
   let redis: Redis;
+  // the metrics writer's own connection: its bulk writes (a flush is thousands of fields) do not
+  // queue ahead of the rate-limit checks that every request waits for
+  let metricsRedis: Redis;
   try {
-    redis = createRedis(config.REDIS_URL, info, {
-      ca: config.REDIS_TLS_CA,
-      cert: config.REDIS_TLS_CERT,
-      key: config.REDIS_TLS_KEY,
-    });
+    const tlsFiles = { ca: config.REDIS_TLS_CA, cert: config.REDIS_TLS_CERT, key: config.REDIS_TLS_KEY };
+    redis = createRedis(config.REDIS_URL, info, tlsFiles);
+    metricsRedis = createRedis(config.REDIS_URL, (msg, extra) => info(`metrics ${msg}`, extra), tlsFiles);
   } catch (e) {
     await nats.nc.close().catch(() => {}); // e.g. REDIS_TLS_CA names a file that cannot be read
     throw e;
@@ -122,6 +123,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     }
     // Redis is optional for the bus: connect in the background, never wait for it.
     redis.connect().catch(() => {});
+    metricsRedis.connect().catch(() => {});
 
     let running = true;
     const store = createNatsEventStore({
@@ -135,7 +137,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       connected: () => running && nats.connected(),
       log: (msg, extra) => log.warn(extra ?? {}, msg),
     });
-    const observability = await createObservability(config, redis, log);
+    const observability = await createObservability(config, { main: redis, metrics: metricsRedis }, log);
     const metrics = observability.redis;
     const rateLimits = createLimits(createRedisLimiter(redis, { prefix: config.REDIS_KEY_PREFIX }), {
       keyRequestsPerSec: config.RATE_LIMIT_KEY_REQUESTS,
@@ -290,6 +292,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         await observability.stop(); // lag sampling ends, buffered metrics are written, last spans exported
         await nats.nc.drain().catch(() => {});
         await redis.quit().catch(() => redis.disconnect());
+        await metricsRedis.quit().catch(() => metricsRedis.disconnect());
         info("stopped");
       })();
       return stopping;
@@ -329,6 +332,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
   } catch (e) {
     await nats.nc.close().catch(() => {});
     redis.disconnect();
+    metricsRedis.disconnect();
     throw e;
   }
 }

@@ -48,12 +48,17 @@ export interface ObservabilityDeps {
   streams(): Promise<{ events: StreamFigures; deadLetters: StreamFigures }>;
 }
 
-export async function createObservability(config: Config, redis: Redis, log: Logger): Promise<Observability> {
+/** `main`: the connection requests use (its state is the health check's); `metrics`: the metrics' own. */
+export async function createObservability(
+  config: Config,
+  redis: { main: Redis; metrics: Redis },
+  log: Logger,
+): Promise<Observability> {
   const tracing: Tracing = await createTracing({
     endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
     serviceName: config.OTEL_SERVICE_NAME,
   });
-  const redisMetrics = createRedisMetrics(redis, {
+  const redisMetrics = createRedisMetrics(redis.metrics, {
     prefix: config.REDIS_KEY_PREFIX,
     flushMs: config.METRICS_FLUSH_MS,
     secondRetentionSec: config.METRICS_SECOND_RETENTION,
@@ -79,7 +84,7 @@ export async function createObservability(config: Config, redis: Redis, log: Log
     labelLimit: config.METRICS_LABEL_LIMIT,
     sources: {
       natsConnected: () => deps?.natsConnected() ?? false,
-      redisConnected: () => redisReady(redis),
+      redisConnected: () => redisReady(redis.main),
       subscriptions: subscriptionFigures,
       streams: () => (deps ? deps.streams() : Promise.reject(new Error("not started"))),
       sseClients: () => deps?.live.openCount() ?? 0,

@@ -72,4 +72,37 @@ describe("event status", () => {
       await m.stop();
     }
   });
+
+  it("writes a flush in transactions of about `chunk` writes, so Redis is never held for all of it", async () => {
+    // each MULTI/EXEC the recorder makes, with the commands queued in it
+    const sizes: number[] = [];
+    const counting = new Proxy(redis, {
+      get(target, key, receiver) {
+        if (key !== "multi") return Reflect.get(target, key, receiver);
+        return () => {
+          const m = target.multi();
+          const exec = m.exec.bind(m);
+          m.exec = (async () => {
+            sizes.push(m.length);
+            return exec();
+          }) as typeof m.exec;
+          return m;
+        };
+      },
+    });
+    const m = createRedisMetrics(counting, { prefix, flushMs: 60_000, chunk: 150 });
+    try {
+      for (let seq = 2_000; seq < 2_450; seq++) {
+        m.status({ seq, subscription: "sub_a", kind: "acknowledged", atMs: seq });
+        m.count("acknowledged", "acme", "com.example.x", 1);
+      }
+      await m.flush();
+      // the count, then 450 statuses in script calls of 200, 200 and 50 events: each alone (over 150)
+      expect(sizes.length).toBe(4);
+      expect(await m.eventStatus(2_000)).toEqual({ subscriptions: { sub_a: { acknowledged: 2_000, attempts: 0 } } });
+      expect(await m.eventStatus(2_449)).toEqual({ subscriptions: { sub_a: { acknowledged: 2_449, attempts: 0 } } });
+    } finally {
+      await m.stop();
+    }
+  });
 });

@@ -16,7 +16,9 @@ import type {
  * what was recorded with MULTI/EXEC transactions (pipelined: one round trip per chunk, never awaited
  * on the publish path). While Redis is down the entries wait, bounded by `maxPending` (counts then
  * fall back to per-minute entries, then are dropped and counted), and are written when it returns.
- * A chunk is all-or-nothing, so a chunk that fails is put back whole and written once.
+ * A chunk is all-or-nothing, so a chunk that fails is put back whole and written once. Chunks are
+ * small (`chunk`), and the metrics have their own connection: a flush never holds up the rate-limit
+ * checks of requests for long.
  *
  * Keys (P = `REDIS_KEY_PREFIX`):
  * - `P<metric>` hash `<tenant>\0<type>` → all-time count (e.g. `Ppublished`)
@@ -52,7 +54,7 @@ export interface RedisMetricsOptions {
   lagSampleMs?: number;
   /** Most entries of each kind held in memory. @default 100000 */
   maxPending?: number;
-  /** Transaction size, in entries. @default 500 */
+  /** Transaction size, in writes (an entry, or one event's status): Redis serves no one else during one. @default 500 */
   chunk?: number;
   instance?: string;
   log?: (msg: string, extra?: object) => void;
@@ -158,6 +160,8 @@ interface Unit {
   restore(): void;
   /** Written by the status script (which a restarted Redis may have forgotten). */
   script?: true;
+  /** Fields it writes, roughly (what Redis spends on it): a status unit is its events. @default 1 */
+  weight?: number;
 }
 
 const NB = LATENCY_BUCKETS_MS.length + 1;
@@ -371,6 +375,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
         for (const acc of part) addStatus(acc.seq, acc);
       },
       script: true,
+      weight: part.length,
     };
   }
 
@@ -444,8 +449,15 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     for (const l of la.values()) units.push(latencyUnit(l));
     for (const s of lg) units.push(lagUnit(s));
 
-    for (let i = 0; i < units.length; i += chunkSize) {
-      const part = units.slice(i, i + chunkSize);
+    // Transactions of about `chunkSize` writes each: Redis runs a whole EXEC before serving anyone
+    // else, so one flush in one transaction would hold every other client (each request's rate
+    // limit check among them) for all of its writes.
+    for (let i = 0, end = 0; i < units.length; i = end) {
+      let weight = 0;
+      end = i;
+      while (end < units.length && (end === i || weight + (units[end]?.weight ?? 1) <= chunkSize))
+        weight += units[end++]?.weight ?? 1;
+      const part = units.slice(i, end);
       const m = redis.multi();
       const expire = new Map<string, number>();
       for (const u of part) u.write(m, expire);
