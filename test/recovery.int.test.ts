@@ -389,40 +389,107 @@ describe("replays", () => {
 
   it("a replay into a push subscription posts each event in binary mode with anumate-replay-id; into a WebSocket one, frames carry replayId", async () => {
     const type = `com.anumate.rpp${randomUUID().slice(0, 6)}.x`;
-    const events = [await publish(type), await publish(type), await publish(type)];
     const target = await startPushTarget(() => ({ status: 200 }));
     const ws = await TestWsClient.open(`${app.url.replace("http", "ws")}/api/ws`);
     try {
+      // the subscriptions see the events live first: their replays must be the same events
       const push = await createSub({ types: [type], target: { type: "push", url: target.url }, startAt: { type: "new" } });
       const wsSub = await createSub({ types: [type], target: { type: "websocket" }, startAt: { type: "new" } });
       ws.send({ type: "subscribe", subscription: wsSub.id, maxInFlight: 2 });
       await ws.take((f) => f.type === "subscribed");
+      // every kind of attribute (optional core ones, typed and trace extensions, values that are
+      // percent-encoded in headers) and of data (JSON, binary, text, none)
+      const full = {
+        subject: 'commande/été 100% "ok"',
+        time: "2024-02-29T23:59:59.123456Z",
+        dataschema: "https://example.com/schemas/order.json",
+        tenantid: "acme",
+        correlationid: "corr-é/1",
+        traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        tracestate: "vendor=a1,other=b2",
+        flag: true,
+        count: 42,
+        data: { text: "héllo ✓", n: 1.5, list: [null, false, "x"] },
+      };
+      const events = [
+        await publish(type, full),
+        await publish(type, { datacontenttype: "application/octet-stream", data: undefined, data_base64: "AP8QgH9+" }),
+        await publish(type, { datacontenttype: "text/plain; charset=utf-8", data: 'plain "text" é' }),
+        await publish(type, { data: undefined }),
+      ];
+
+      await until(() => target.received.length === events.length, 20_000, "every live push");
+      const livePush = [...target.received];
+      expect(livePush.map((r) => r.headers["ce-id"]).sort()).toEqual(events.map((e) => e.id).sort());
+      expect(livePush.every((r) => r.headers["anumate-replay-id"] === undefined)).toBe(true);
+      const liveFrames: EventFrame[] = [];
+      for (let i = 0; i < events.length; i++) {
+        const f = await ws.take((x): x is EventFrame => x.type === "event");
+        liveFrames.push(f);
+        ws.send({ type: "ack", deliveryId: f.deliveryId });
+      }
+      expect(liveFrames.map((f) => f.replayId)).toEqual(events.map(() => undefined));
+      // not vacuous: the live delivery carries what was published
+      const liveFull = liveFrames.find((f) => f.event.id === events[0]?.id);
+      expect(liveFull?.event).toMatchObject({ ...full, id: events[0]?.id, type, source: "/tests/recovery" });
+      const livePushFull = livePush.find((r) => r.headers["ce-id"] === events[0]?.id);
+      expect(livePushFull?.headers).toMatchObject({ "ce-traceparent": full.traceparent, "ce-flag": "true", "ce-count": "42" });
+      expect(livePushFull?.headers["ce-subject"]).not.toBe(full.subject); // percent-encoded
+      expect(JSON.parse(livePushFull?.body.toString() ?? "")).toEqual(full.data);
+
       const replay = async (id: string) =>
         (
           await api<{ id: string }>("POST", "/api/replays", {
             from: { sequence: events[0]?.seq },
-            to: { sequence: events[2]?.seq },
+            to: { sequence: events.at(-1)?.seq },
             filter: { types: [type] },
             target: { type: "subscription", id },
           })
         ).body.id;
       const toPush = await replay(push.id);
-      await until(() => target.received.length === 3);
+      await until(() => target.received.length === 2 * events.length, 20_000, "every replayed push");
+      const replayedPush = target.received.slice(events.length);
       // (posted concurrently: in any order)
-      expect(target.received.map((r) => `${r.headers["ce-id"]} ${r.headers["anumate-replay-id"]}`).sort()).toEqual(
+      expect(replayedPush.map((r) => `${r.headers["ce-id"]} ${r.headers["anumate-replay-id"]}`).sort()).toEqual(
         events.map((e) => `${e.id} ${toPush}`).sort(),
       );
+      // the event itself is unchanged: every ce-* header (the event's traceparent / tracestate
+      // extensions included), its content type and body. Per delivery: anumate-delivery-id,
+      // anumate-attempt, anumate-replay-id, and the traceparent / tracestate headers of the push
+      // span (sent only when tracing is on).
+      const eventOf = (r: (typeof target.received)[number]) => ({
+        headers: Object.fromEntries(
+          Object.entries(r.headers)
+            .filter(([k]) => k.startsWith("ce-") || k === "content-type")
+            .sort(([a], [b]) => a.localeCompare(b)),
+        ),
+        body: r.body.toString("base64"),
+      });
+      for (const r of replayedPush) {
+        const live = livePush.find((l) => l.headers["ce-id"] === r.headers["ce-id"]);
+        expect(live, `the live push of ${r.headers["ce-id"]}`).toBeDefined();
+        expect(eventOf(r)).toStrictEqual(eventOf(live as (typeof target.received)[number]));
+        expect(r.headers["anumate-attempt"]).toBe("1");
+      }
+
       const toWs = await replay(wsSub.id);
       const frames: EventFrame[] = [];
-      for (let i = 0; i < 3; i++) {
+      for (let i = 0; i < events.length; i++) {
         const f = await ws.take((x): x is EventFrame => x.type === "event");
         frames.push(f);
         ws.send({ type: "ack", deliveryId: f.deliveryId });
       }
       expect(frames.map((f) => [f.event.id, f.seq, f.replayId, f.attempt])).toEqual(events.map((e) => [e.id, e.seq, toWs, 1]));
+      // the whole event of each replayed frame is the one its live frame carried
+      for (const f of frames) {
+        const live = liveFrames.find((l) => l.event.id === f.event.id);
+        expect(live, `the live frame of ${f.event.id}`).toBeDefined();
+        expect(f.event).toStrictEqual(live?.event);
+      }
       for (const id of [toPush, toWs])
         await until(async () => (await api<{ state: string }>("GET", `/api/replays/${id}`)).body.state === "completed");
-      expect((await api("GET", `/api/replays/${toWs}`)).body).toMatchObject({ delivered: 3, total: 3 });
+      expect((await api("GET", `/api/replays/${toWs}`)).body).toMatchObject({ delivered: events.length, total: events.length });
+      expect(target.received).toHaveLength(2 * events.length);
     } finally {
       ws.ws.close();
       await target.close();
