@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { request } from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { WebSocket } from "ws";
 import type { Config } from "../server/config";
@@ -18,7 +18,8 @@ import { analyzeProfile, formatProfile } from "./profile";
  * @nats-io) run in this process. One run measures, each case BENCH_REPEAT (2) times:
  *   1. publish→delivery latency (client receive time − `sentAt` in the event data), WS and SSE:
  *      2,000 events/s to one client, and 200 events/s to 100 clients (SSE: 100 connections each
- *      receiving every event; WS: 100 clients on one durable subscription sharing the events);
+ *      receiving every event; WS: 100 clients on one durable subscription sharing the events); for
+ *      one client, also the baseline: the same batches published and consumed with bare @nats-io;
  *   2. drain throughput of one durable subscription over N pre-loaded events — in-process handler,
  *      WebSocket client (acking each event) — against a raw durable pull consumer `consume()`;
  *   3. replay throughput of the same N events into SSE (`/api/stream?replay=`) and into a WebSocket
@@ -242,7 +243,7 @@ let productScript = "";
 // 1. Latency
 
 interface LatencyRow {
-  transport: "WS" | "SSE";
+  transport: Transport;
   rate: number;
   clients: number;
   run: number;
@@ -254,12 +255,16 @@ interface LatencyRow {
   received: number;
   cpu: Cpu;
   note: string;
-  /** The publisher's POST /api/events round trip (batch sent → 2xx), whole run. */
+  /** The publisher's POST /api/events round trip (batch sent → 2xx; raw: → its last PubAck), whole run. */
   postP50: number;
   postP99: number;
 }
 
-async function latencyCase(transport: "WS" | "SSE", rate: number, clients: number, run: number): Promise<LatencyRow> {
+/** `raw`: the baseline — the same paced batches published with @nats-io to a stream of their own,
+ * read by a raw durable pull consumer `consume()` in this process, acking each. */
+type Transport = "WS" | "SSE" | "raw";
+
+async function latencyCase(transport: Transport, rate: number, clients: number, run: number): Promise<LatencyRow> {
   const p = productInfo as ProductReady;
   const wsUrl = `${p.url.replace("http://", "ws://")}/api/ws`;
   // the window is known once the publisher says when its warm-up ends; until then nothing counts
@@ -267,7 +272,37 @@ async function latencyCase(transport: "WS" | "SSE", rate: number, clients: numbe
   const closers: (() => void)[] = [];
   let subId: string | undefined;
   let note = "";
-  if (transport === "SSE") {
+  let natsSubject: string | undefined;
+  if (transport === "raw") {
+    const nc = await connect({ servers: NATS_URL, name: "bench-latency-raw" });
+    const jsm = await jetstreamManager(nc);
+    const stream = `${p.stream}_rawlat_${run}`;
+    natsSubject = `rawlat_${RUN}_${run}.x`;
+    await jsm.streams.add({ name: stream, subjects: [natsSubject], storage: StorageType.File });
+    await jsm.consumers.add(stream, {
+      durable_name: "lat",
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.New,
+      max_ack_pending: 1000,
+    });
+    const msgs = await (await jetstream(nc).consumers.get(stream, "lat")).consume({ max_messages: 500 });
+    const decoder = new TextDecoder();
+    void (async () => {
+      for await (const m of msgs) {
+        const at = nowMs();
+        for (const x of decoder.decode(m.data).matchAll(SENT_AT)) lat.add(Number(x[1]), at);
+        m.ack();
+      }
+    })();
+    closers.push(() => {
+      void (async () => {
+        await msgs.close();
+        await jsm.streams.delete(stream).catch(() => {});
+        await nc.close();
+      })();
+    });
+    note = "raw @nats-io: the publisher's batches straight to JetStream, a durable pull consumer consume() acking each";
+  } else if (transport === "SSE") {
     const url = `${p.url}/api/stream?tenant=${TENANT}&from=now`;
     const cs = Array.from({ length: clients }, () => sseClient(url, (s, at) => lat.add(s, at)));
     await Promise.all(cs.map((c) => c.opened));
@@ -303,6 +338,7 @@ async function latencyCase(transport: "WS" | "SSE", rate: number, clients: numbe
       warmupSec: WARMUP_SEC,
       durationSec: DURATION_SEC,
       tag: `${RUN}${transport}${run}${clients}`,
+      ...(natsSubject ? { natsSubject } : {}),
     }),
   ]);
   await pub.line("READY");
@@ -575,7 +611,8 @@ async function main() {
         [2000, 1],
         [200, 100],
       ] as const) {
-        for (const transport of ["WS", "SSE"] as const) {
+        // the baseline for one client: what a bare @nats-io client gets on this machine, in the same run
+        for (const transport of clients === 1 ? (["raw", "WS", "SSE"] as const) : (["WS", "SSE"] as const)) {
           for (let run = 1; run <= REPEAT; run++) {
             const r = await latencyCase(transport, rate, clients, run);
             lat.push(r);
@@ -635,8 +672,9 @@ async function main() {
     out.push("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|");
     for (const r of lat) {
       const target = r.clients > 1 ? 50 : 20;
+      const verdict = r.transport === "raw" ? "baseline" : r.p99 <= target ? "met" : "**missed**";
       out.push(
-        `| ${r.transport} | ${int(r.rate)}/s × ${r.clients} client${r.clients > 1 ? "s" : ""} | ${r.run} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${f1(r.max)} | ${r.postP50.toFixed(1)} / ${r.postP99.toFixed(1)} | ${int(r.samples)} (${int(r.published)}) | ${fmtCpu(r.cpu)} | ≤ ${target} | ${r.p99 <= target ? "met" : "**missed**"} |`,
+        `| ${r.transport} | ${int(r.rate)}/s × ${r.clients} client${r.clients > 1 ? "s" : ""} | ${r.run} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${f1(r.max)} | ${r.postP50.toFixed(1)} / ${r.postP99.toFixed(1)} | ${int(r.samples)} (${int(r.published)}) | ${fmtCpu(r.cpu)} | ${r.transport === "raw" ? "–" : `≤ ${target}`} | ${verdict} |`,
       );
     }
     out.push("");

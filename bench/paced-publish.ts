@@ -1,5 +1,7 @@
 import { Agent, request } from "node:http";
-import { emit, percentiles } from "./common";
+import { type JetStreamClient, jetstream } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { emit, NATS_URL, percentiles } from "./common";
 import { nowMs, timedEvent } from "./delivery-common";
 
 /**
@@ -7,7 +9,10 @@ import { nowMs, timedEvent } from "./delivery-common";
  * `rate` events/s — every 10 ms one batch (application/cloudevents-batch+json) with the events due
  * by then, without waiting for earlier answers (pipelined over keep-alive connections). Each event's
  * data carries its publish time (`sentAt`). Runs `warmupSec + durationSec`, then prints RESULT.
- * argv[2]: JSON { url, rate, warmupSec, durationSec, tag }
+ * With `natsSubject`, the baseline: the same batches published straight to JetStream with
+ * @nats-io (each event with its id as Nats-Msg-Id, as the product does), a batch's "POST" time
+ * being its last PubAck.
+ * argv[2]: JSON { url, rate, warmupSec, durationSec, tag, natsSubject? }
  */
 
 interface Spec {
@@ -16,6 +21,7 @@ interface Spec {
   warmupSec: number;
   durationSec: number;
   tag: string;
+  natsSubject?: string;
 }
 
 const spec = JSON.parse(process.argv[2] ?? "{}") as Spec;
@@ -31,7 +37,36 @@ let firstError: string | undefined;
 const postLat = new Float64Array(1 << 16);
 let posts = 0;
 
+let js: JetStreamClient | undefined;
+
+function publishRaw(js: JetStreamClient, subject: string, count: number): void {
+  const t = nowMs();
+  inFlight++;
+  sent += count;
+  const acks: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `${spec.tag}-${(n++).toString(36)}`;
+    acks.push(js.publish(subject, timedEvent(id, t), { msgID: id }));
+  }
+  Promise.all(acks).then(
+    () => {
+      inFlight--;
+      accepted += count;
+      if (posts < postLat.length) postLat[posts++] = nowMs() - t;
+    },
+    (e) => {
+      inFlight--;
+      failed += count;
+      firstError ??= String(e);
+    },
+  );
+}
+
 function post(count: number): void {
+  if (js && spec.natsSubject) {
+    publishRaw(js, spec.natsSubject, count);
+    return;
+  }
   const t = nowMs();
   const parts: string[] = new Array(count);
   for (let i = 0; i < count; i++) parts[i] = timedEvent(`${spec.tag}-${(n++).toString(36)}`, t);
@@ -67,6 +102,8 @@ function post(count: number): void {
 }
 
 async function main() {
+  const nc = spec.natsSubject ? await connect({ servers: NATS_URL, name: "bench-paced-raw" }) : undefined;
+  if (nc) js = jetstream(nc);
   emit("READY", { rate: spec.rate });
   const start = performance.now();
   const total = spec.warmupSec + spec.durationSec;
@@ -91,6 +128,7 @@ async function main() {
   const publishedUntil = nowMs();
   while (inFlight > 0) await new Promise((r) => setTimeout(r, 20));
   agent.destroy();
+  await nc?.close();
   emit("RESULT", { sent, accepted, failed, firstError, publishedUntil, postLatencyMs: percentiles(postLat, posts) });
 }
 
