@@ -184,6 +184,36 @@ describe("subscriptions API", () => {
 });
 
 describe("in-process delivery", () => {
+  it("with maxInFlight 1, delivers a live event after a quiet spell at once (an idle redelivery stream holds no slot)", async () => {
+    const type = `com.anumate.quiet${randomUUID().slice(0, 6)}.done`;
+    const s = await createSub({ types: [type], target: { type: "internal" }, maxInFlight: 1 });
+    const got: number[] = [];
+    const detach = await app.container.subscriptions.attachHandler({
+      ctx: systemCtx(),
+      input: {
+        id: s.id,
+        handler: async () => {
+          got.push(performance.now());
+        },
+      },
+    });
+    try {
+      await sleep(1500); // every pull of the subscription has come back empty by now
+      const delays: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const published = performance.now();
+        await publish(type);
+        await until(() => got.length === i + 1, 5000);
+        delays.push((got[i] as number) - published);
+        await sleep(400);
+      }
+      // before, the redelivery stream's idle pull held the only slot for up to a second
+      expect(Math.max(...delays), delays.map((d) => d.toFixed(0)).join(", ")).toBeLessThan(300);
+    } finally {
+      await detach();
+    }
+  });
+
   it("a resolving handler acknowledges; a throwing one is retried; a rejecting one is dead-lettered at once", async () => {
     const type = `com.anumate.inproc${randomUUID().slice(0, 6)}.done`;
     const s = await createSub({

@@ -173,7 +173,7 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
 
     redeliverySource(sub) {
       const consumer = redeliveryConsumer(sub.id);
-      return createSource(o, o.redeliveryStream, consumer, (m) => toRedelivery(o, consumer, m));
+      return createSource(o, o.redeliveryStream, consumer, (m) => toRedelivery(o, consumer, m), { watchIdle: true });
     },
   };
 
@@ -360,13 +360,36 @@ function createSource(
   stream: string,
   consumerName: string,
   decode: (m: JsMsg) => Delivery | UndecodableDelivery,
+  opts: { watchIdle?: boolean } = {},
 ): DeliverySource {
   let stopped = false;
   // the pulls under way, ended by stop()
   const enders = new Set<() => void>();
   // looked up once (a JetStream API request), not per pull; looked up again after a failed pull
   let consumer: Consumer | undefined;
+  /** While idle: the consumer's counts, read every `pollMs`, instead of a pull held open. */
+  async function waitForWork(pollMs: number): Promise<void> {
+    while (!stopped) {
+      try {
+        consumer ??= await o.js.consumers.get(stream, consumerName);
+        const i = await consumer.info();
+        // undelivered, or delivered and not yet answered (in flight elsewhere, or nak'd to come back)
+        if (i.num_pending > 0 || i.num_ack_pending > 0) return;
+      } catch {
+        consumer = undefined;
+        return; // the pull says what is wrong, and backs off
+      }
+      let wake: () => void = () => {};
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        enders.add(wake);
+        setTimeout(resolve, pollMs).unref();
+      });
+      enders.delete(wake);
+    }
+  }
   return {
+    ...(opts.watchIdle ? { waitForWork } : {}),
     async pull(max, expiresMs, onDelivery, leftoverDelayMs = () => 0) {
       if (stopped) return;
       // Callback mode: each message is handed over as it is parsed, with no iterator, generator or

@@ -193,7 +193,8 @@ export class Dispatcher {
     // How many to ask for: starts at 1 and doubles while pulls come back full, so an idle source
     // holds one slot and a busy one grows to the whole in-flight limit.
     let want = 1;
-    let idle = false;
+    // a source that waits for work while idle starts by looking (it is usually empty)
+    let idle = source.waitForWork !== undefined;
     // consecutive failed pulls: the first is retried at once (nats.js ends a pull that outlives its
     // heartbeats with an error — a race with the pull's own expiry, not a fault), then with backoff
     let failures = 0;
@@ -201,7 +202,12 @@ export class Dispatcher {
       // A source whose last pull came back empty lets the others claim free slots first: otherwise it
       // re-reserves the slot it just released before a woken source runs, and holds it a whole pull
       // (starving a busy source whenever only one slot is free, e.g. maxInFlight 1).
-      if (idle) await new Promise((r) => setTimeout(r, 0));
+      if (idle) {
+        if (source.waitForWork) {
+          await source.waitForWork(this.pullExpiresMs);
+          if (!this.running || source.ended) break;
+        } else await new Promise((r) => setTimeout(r, 0));
+      }
       const free = Math.min(
         this.sub.maxInFlight - this.inFlight.size - this.reserved,
         this.deps.target.capacity() - this.reserved,

@@ -79,6 +79,13 @@ export interface DeliverySource {
   stop(): void;
   /** True once the source will hand nothing more (a replay's lane): its pull loop ends. */
   readonly ended?: boolean;
+  /**
+   * For a source that is mostly idle (the redelivery stream): called when its last pull came back
+   * empty, before a slot is reserved for the next; resolves once there may be something to pull
+   * (or at `stop()`). An idle pull would hold one of the subscription's in-flight slots for its
+   * whole life — with `maxInFlight: 1`, every live event would wait for it to expire.
+   */
+  waitForWork?(pollMs: number): Promise<void>;
 }
 
 export interface ConsumerFigures {
