@@ -4,6 +4,7 @@ import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import type { EventHandler } from "../server/core/delivery/members";
 import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { apiClient, sleep, until } from "../server/testing/http";
 
 /**
  * Dead-letter queries through the HTTP API (docs/api.md "Dead letters"): `q` over the attempts' errors,
@@ -13,7 +14,6 @@ import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testi
 
 let app: TestApp;
 const ctx = systemCtx("test");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   app = await startTestApp(testConfig());
@@ -23,24 +23,7 @@ afterAll(async () => {
   if (app) await cleanup(app.config);
 });
 
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(30);
-  }
-  throw new Error(`${what} not met within ${ms} ms`);
-}
-
-async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
-  const res = await fetch(app.url + path, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = apiClient(() => app.url);
 
 const rand = () => randomUUID().replace(/-/g, "").slice(0, 8);
 

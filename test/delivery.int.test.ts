@@ -6,6 +6,7 @@ import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import { RejectEvent } from "../server/core/delivery/members";
 import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { apiClient, sleep, until } from "../server/testing/http";
 import { startPushTarget } from "../server/testing/push-target";
 
 let app: TestApp;
@@ -19,25 +20,7 @@ afterAll(async () => {
   if (app) await cleanup(app.config);
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean | Promise<boolean>, ms = 15_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(25);
-  }
-  throw new Error(`${what} not met within ${ms} ms`);
-}
-
-async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, base = app.url) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = apiClient(() => app.url);
 
 async function createSub(def: Record<string, unknown>, base = app.url): Promise<SubscriptionDto> {
   const r = await api<SubscriptionDto>("POST", "/api/subscriptions", { name: `s-${randomUUID().slice(0, 8)}`, ...def }, base);

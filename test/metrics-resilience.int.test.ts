@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { metricsSummarySchema } from "../lib/contracts/metrics";
 import { systemCtx } from "../server/core/context";
 import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { sleep, until } from "../server/testing/http";
 import { type ServerProcess, startRedisServer } from "../server/testing/processes";
 import { parsePrometheus } from "../server/testing/prometheus-text";
 
@@ -11,16 +12,6 @@ import { parsePrometheus } from "../server/testing/prometheus-text";
 
 let redis: ServerProcess;
 let app: TestApp;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => Promise<boolean> | boolean, ms = 20_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`${what} not met in time`);
-}
 
 async function health() {
   return ((await (await fetch(`${app.url}/api/health`)).json()) as { status: string }).status;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import { cleanup, configEnv, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { apiClient, sleep, until } from "../server/testing/http";
 import { startChildApp } from "../server/testing/processes";
 import { startPushTarget } from "../server/testing/push-target";
 
@@ -14,7 +15,6 @@ import { startPushTarget } from "../server/testing/push-target";
 
 let app: TestApp;
 const ctx = systemCtx("test");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   app = await startTestApp(testConfig({ DUPLICATE_WINDOW: "600" }));
@@ -34,24 +34,7 @@ type Status = {
 };
 type Published = { id: string; seq: number };
 
-async function until(check: () => boolean | Promise<boolean>, ms = 20_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(30);
-  }
-  throw new Error(`${what} not met within ${ms} ms`);
-}
-
-async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, base = app.url) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = apiClient(() => app.url);
 
 async function createSub(def: Record<string, unknown>): Promise<SubscriptionDto> {
   const r = await api<SubscriptionDto>("POST", "/api/subscriptions", { name: `s-${randomUUID().slice(0, 8)}`, ...def });

@@ -4,6 +4,7 @@ import { connect } from "@nats-io/transport-node";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { sleep, until } from "../server/testing/http";
 import { type ServerProcess, startNatsServer, startRedisServer } from "../server/testing/processes";
 
 /** These tests stop and kill servers, so they run their own nats-server and redis-server on free ports. */
@@ -11,17 +12,6 @@ import { type ServerProcess, startNatsServer, startRedisServer } from "../server
 let nats: ServerProcess;
 let redis: ServerProcess;
 let app: TestApp;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean> | boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error("condition not met in time");
-}
 
 async function health() {
   const res = await fetch(`${app.url}/api/health`);

@@ -4,6 +4,7 @@ import type { CloudEvent } from "../server/core/cloudevents/event";
 import { EventBusService } from "../server/sdk/event-bus";
 import { EventPublisherFactory, EventSubscriberFactory } from "../server/sdk/factories";
 import { cleanup, startTestApp, type TestApp } from "../server/testing/fixtures";
+import { until } from "../server/testing/http";
 
 let app: TestApp;
 let bus: EventBusService;
@@ -18,14 +19,6 @@ afterAll(async () => {
   await app?.stop();
   if (app) await cleanup(app.config);
 });
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("EventBusService (in-process API)", () => {
   it("publishEvent validates; subscribe / unsubscribe attach handlers to a durable subscription by name", async () => {

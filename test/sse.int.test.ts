@@ -12,6 +12,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { overflowDataSchema } from "../lib/contracts/stream";
 import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { sleep } from "../server/testing/http";
 import { createRouter } from "../server/transport/http/router";
 import { isApiPath } from "../server/transport/http/server";
 import { createStreamHandler } from "../server/transport/sse/stream";
@@ -190,7 +191,6 @@ function parseFrame(text: string): Frame {
   return f;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const uniqueTenant = (p: string) => `${p}${randomBytes(3).toString("hex")}`;
 
 function ce(tenant: string, extra: Record<string, unknown> = {}) {

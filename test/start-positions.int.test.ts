@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { apiClient, sleep, until } from "../server/testing/http";
 import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
 
 /**
@@ -12,7 +13,6 @@ import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
 
 let app: TestApp;
 const ctx = systemCtx("test");
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   app = await startTestApp(testConfig());
@@ -22,24 +22,7 @@ afterAll(async () => {
   if (app) await cleanup(app.config);
 });
 
-async function until(check: () => boolean | Promise<boolean>, ms = 10_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(25);
-  }
-  throw new Error(`${what} not met within ${ms} ms`);
-}
-
-async function api<T = Record<string, unknown>>(method: string, path: string, body?: unknown) {
-  const res = await fetch(app.url + path, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
+const api = apiClient(() => app.url);
 
 async function createSub(def: Record<string, unknown>): Promise<SubscriptionDto> {
   const r = await api<SubscriptionDto>("POST", "/api/subscriptions", { name: `s-${randomUUID().slice(0, 8)}`, ...def });

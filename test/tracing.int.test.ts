@@ -5,6 +5,7 @@ import { systemCtx } from "../server/core/context";
 import { RejectEvent } from "../server/core/delivery/members";
 import { traceIdOf } from "../server/core/tracing";
 import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { until } from "../server/testing/http";
 
 /**
  * OpenTelemetry against the real services and a real OTLP/HTTP endpoint (a small collector here):
@@ -24,16 +25,6 @@ let endpoint: string;
 const spans: OtlpSpan[] = [];
 const services = new Set<string>();
 let app: TestApp;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until(check: () => boolean | Promise<boolean>, ms = 20_000, what = "condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  throw new Error(`${what} not met within ${ms} ms`);
-}
 
 /** OTLP/JSON ids are hex; some exporters send base64. */
 const hex = (id: string | undefined) =>
