@@ -117,6 +117,8 @@ describe("subscriptions API", () => {
     });
     expect(dup.status).toBe(409);
     expect(dup.body.error.code).toBe("CONFLICT");
+    // the name is what is refused, not the queue group it also takes by default
+    expect((dup.body.error as { details?: { field: string }[] }).details?.[0]?.field).toBe("name");
     expect((await api("GET", "/api/subscriptions/sub_nope")).status).toBe(404);
   });
 

@@ -278,7 +278,8 @@ export function createSubscriptionService(o: SubscriptionServiceOptions): Subscr
     const holder = (await o.repo.list()).find(
       (s) => s.id !== sub.id && s.tenant === sub.tenant && (s.queueGroup ?? s.name) === sub.queueGroup,
     );
-    if (holder) {
+    // a subscription of the same name: its name is what is refused (names are unique per tenant)
+    if (holder && holder.name !== sub.name) {
       throw new AppError("CONFLICT", `Queue group "${sub.queueGroup}" is subscription ${holder.id}'s`, {
         details: [
           {
