@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { createDeadLetterStore, createRedelivery } from "../server/adapters/nats/recovery";
 import { systemCtx } from "../server/core/context";
+import { requeueCopy } from "../server/core/recovery/dead-letters";
 import { cleanup, configEnv, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startChildApp } from "../server/testing/processes";
@@ -83,18 +84,7 @@ async function copyWithoutRemoving(seqs: number[]): Promise<void> {
   for (const seq of seqs) {
     const e = await store.get(seq);
     if (!e) throw new Error(`no dead letter ${seq}`);
-    await redelivery.send([
-      {
-        subscription: e.record.subscription,
-        event: e.event,
-        tenant: e.record.tenant,
-        originalSeq: e.record.originalSeq,
-        originalSubject: e.record.originalSubject,
-        storedAt: e.deadLetteredAt,
-        msgId: `rq:${app.config.DEAD_LETTER_STREAM}:${e.seq}`,
-        requeueOf: e.seq,
-      },
-    ]);
+    await redelivery.send([requeueCopy(e, app.config.DEAD_LETTER_STREAM)]);
   }
 }
 

@@ -5,7 +5,7 @@ import { matchesTypePattern } from "../delivery/filters";
 import { countEvents, type MetricsRecorder } from "../metrics/ports";
 import { type Tracer, traceEvents } from "../tracing";
 import { type JobRunner, RateLimiter } from "./jobs";
-import type { AuditLog, DeadLetterEntry, DeadLetterStore, Job, Redelivery } from "./ports";
+import type { AuditLog, DeadLetterEntry, DeadLetterStore, Job, Redelivery, RedeliveryItem } from "./ports";
 
 /** Filters of the dead-letter list (API.md "Dead letters"). */
 export interface DeadLetterFilter {
@@ -61,6 +61,23 @@ export interface DeadLetterServiceOptions {
   scanLimit?: number;
 }
 
+/**
+ * The copy a requeue stores for a dead-letter entry (of dead-letter stream `stream`): its id is the
+ * entry's, so two requeues of the same entry (at once, or one retried) are delivered once.
+ */
+export function requeueCopy(e: DeadLetterEntry, stream: string): RedeliveryItem {
+  return {
+    subscription: e.record.subscription,
+    event: e.event,
+    tenant: e.record.tenant,
+    originalSeq: e.record.originalSeq,
+    originalSubject: e.record.originalSubject,
+    storedAt: e.deadLetteredAt,
+    msgId: `rq:${stream}:${e.seq}`,
+    requeueOf: e.seq,
+  };
+}
+
 export function createDeadLetterService(o: DeadLetterServiceOptions) {
   const scanLimit = o.scanLimit ?? 100_000;
 
@@ -114,21 +131,7 @@ export function createDeadLetterService(o: DeadLetterServiceOptions) {
   /** Hands one entry back to its subscription; it leaves the dead-letter stream once the copy is stored. */
   async function requeueEntry(e: DeadLetterEntry): Promise<void> {
     const span = traceEvents(o.tracer, "requeue", [e], { "anumate.subscription": e.record.subscription });
-    await span.end(
-      o.redelivery.send([
-        {
-          subscription: e.record.subscription,
-          event: e.event,
-          tenant: e.record.tenant,
-          originalSeq: e.record.originalSeq,
-          originalSubject: e.record.originalSubject,
-          storedAt: e.deadLetteredAt,
-          // two requeues of the same entry (at once, or one retried) are delivered once
-          msgId: `rq:${o.streamName}:${e.seq}`,
-          requeueOf: e.seq,
-        },
-      ]),
-    );
+    await span.end(o.redelivery.send([requeueCopy(e, o.streamName)]));
     countEvents(o.metrics, "requeued", [{ tenant: e.record.tenant, event: e.event }]);
     await o.store.remove(e.seq);
   }
