@@ -160,9 +160,8 @@ describe("HTTP push target", () => {
 
   it("keeps at most maxInFlight requests open at a target, and uses all of them", async () => {
     const HOLD_MS = 250;
-    // Each subscription also pulls its (idle) redelivery stream, which holds one slot until its first
-    // pull expires (~1 s): enough events that each target stays busy well past that.
-    // the third is created with 2 and raised to 4 by PATCH: the running target takes the new limit
+    // Enough events that each target stays busy for several rounds. The third subscription is created
+    // with 2 and raised to 4 by PATCH: the running target takes the new limit.
     const cases: { limit: number; n: number; createdWith?: number }[] = [
       { limit: 2, n: 12 },
       { limit: 5, n: 40 },
