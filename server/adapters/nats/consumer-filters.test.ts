@@ -1,29 +1,15 @@
 import { type ConsumerConfig, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import type { Subscription } from "../../core/delivery/ports";
+import { type SubscriptionOverrides, testSubscription } from "../../testing/subscription";
 import { consumerFilters, createConsumerAdmin } from "./consumers";
 
 // How a subscription's consumer is configured on nats-server 2.9 (one filter subject) and on 2.10+
 // (several), against a recording stand-in for the JetStream manager. The shared test server is 2.9,
 // so the 2.10 path is checked here; the 2.9 path also runs against the real server in test/.
 
-const sub = (types: string[] | undefined, extra: Partial<Subscription> = {}): Subscription =>
-  ({
-    id: "sub_1",
-    name: "orders",
-    tenant: "acme",
-    ...(types ? { types } : {}),
-    queueGroup: "orders",
-    target: { type: "internal" },
-    retry: { maxAttempts: 3, initialDelayMs: 10, multiplier: 2, maxDelayMs: 100, jitter: 0, ackWaitMs: 30_000 },
-    startAt: { type: "new" },
-    maxInFlight: 10,
-    circuit: { failureThreshold: 5, cooldownMs: 1000 },
-    state: "active",
-    createdAt: "2026-01-01T00:00:00Z",
-    updatedAt: "2026-01-01T00:00:00Z",
-    ...extra,
-  }) as Subscription;
+const sub = (types: string[] | undefined, extra: SubscriptionOverrides = {}): Subscription =>
+  testSubscription({ id: "sub_1", tenant: "acme", ...(types ? { types } : {}), ...extra });
 
 function recorder(existing?: Partial<ConsumerConfig>) {
   const calls: { op: string; stream: string; cfg?: Partial<ConsumerConfig>; name?: string }[] = [];

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { type SubscriptionOverrides, testSubscription } from "../../testing/subscription";
 import { type CloudEvent, createEvent } from "../cloudevents/event";
 import { type DeliveryObservation, Dispatcher, type DispatcherDeps } from "./dispatcher";
 import type {
@@ -9,7 +10,6 @@ import type {
   Delivery,
   DeliveryOutcome,
   DeliverySource,
-  Subscription,
   Target,
   UndecodableDelivery,
 } from "./ports";
@@ -266,32 +266,9 @@ class FakeAttemptLog implements AttemptLog {
   }
 }
 
-type SubOverrides = Partial<Omit<Subscription, "retry" | "circuit">> & {
-  retry?: Partial<Subscription["retry"]>;
-  circuit?: Partial<Subscription["circuit"]>;
-};
-
-function subscription(o: SubOverrides = {}): Subscription {
-  const { retry, circuit, ...rest } = o;
-  return {
-    id: "sub-1",
-    name: "orders",
-    queueGroup: "orders",
-    target: { type: "internal" },
-    startAt: { type: "new" },
-    maxInFlight: 10,
-    state: "active",
-    createdAt: "2024-01-01T00:00:00.000Z",
-    updatedAt: "2024-01-01T00:00:00.000Z",
-    ...rest,
-    retry: { maxAttempts: 3, initialDelayMs: 100, multiplier: 2, maxDelayMs: 1000, jitter: 0, ackWaitMs: 30_000, ...retry },
-    circuit: { failureThreshold: 100, cooldownMs: 10_000, ...circuit },
-  };
-}
-
 const running: Dispatcher[] = [];
 
-function harness(o: SubOverrides = {}, deps: Partial<DispatcherDeps> = {}) {
+function harness(o: SubscriptionOverrides = {}, deps: Partial<DispatcherDeps> = {}) {
   const journal: string[] = [];
   let t = Date.parse("2024-05-01T12:00:00Z");
   const source = new FakeSource(journal);
@@ -300,7 +277,7 @@ function harness(o: SubOverrides = {}, deps: Partial<DispatcherDeps> = {}) {
   const attempts = new FakeAttemptLog();
   const logs: { level: string; msg: string }[] = [];
   const observed: DeliveryObservation[] = [];
-  const sub = subscription(o);
+  const sub = testSubscription(o);
   const dispatcher = new Dispatcher(sub, {
     source,
     target,

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { testSubscription } from "../../testing/subscription";
 import type { StoredEvent } from "../bus/ports";
 import { createEvent } from "../cloudevents/event";
 import { Dispatcher } from "./dispatcher";
 import { Lane } from "./lane";
-import type { AttemptError, Delivery, DeliveryOutcome, DeliverySource, Subscription, Target, UndecodableDelivery } from "./ports";
+import type { AttemptError, Delivery, DeliveryOutcome, DeliverySource, Target, UndecodableDelivery } from "./ports";
 
 const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -135,19 +136,10 @@ describe("a lane as a dispatcher's added source", () => {
     await Promise.all(running.splice(0).map((d) => d.stop(20)));
   });
 
-  const sub: Subscription = {
-    id: "sub-1",
-    name: "orders",
-    queueGroup: "orders",
-    target: { type: "internal" },
-    startAt: { type: "new" },
+  const sub = testSubscription({
     maxInFlight: 3,
-    state: "active",
-    createdAt: "2024-01-01T00:00:00.000Z",
-    updatedAt: "2024-01-01T00:00:00.000Z",
-    retry: { maxAttempts: 2, initialDelayMs: 5, multiplier: 1, maxDelayMs: 5, jitter: 0, ackWaitMs: 30_000 },
-    circuit: { failureThreshold: 100, cooldownMs: 10_000 },
-  };
+    retry: { maxAttempts: 2, initialDelayMs: 5, multiplier: 1, maxDelayMs: 5 },
+  });
 
   function setup(behave: (d: Delivery) => DeliveryOutcome | Promise<DeliveryOutcome>) {
     const idle: DeliverySource = { pull: (_m, ms) => wait(ms), stop() {} };
