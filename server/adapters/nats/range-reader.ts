@@ -1,5 +1,5 @@
 import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
-import { createInbox, type NatsConnection, nuid } from "@nats-io/transport-node";
+import { createInbox, type Msg, type NatsConnection, nuid, type Subscription } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
 import { messageHeaders } from "./message-headers";
@@ -62,13 +62,13 @@ export async function* readRangeBatches(
   // the next pull, asked for as soon as the last one is complete: it is on its way while the
   // reader takes the last one (one pull under way at a time: the server shares messages among the
   // pulls waiting on a consumer, so two at once would interleave, out of order)
-  let next: ReturnType<typeof pullNow> | undefined;
+  let next: Promise<Pulled[]> | undefined;
+  const puller = new Puller(connectionOf(js), q.stream, name);
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
-    const conn = connectionOf(js);
     const batch = q.batch ?? 256;
-    if (remaining > 0) next = pullNow(conn, q.stream, name, Math.min(remaining, batch));
+    if (remaining > 0) next = puller.pull(Math.min(remaining, batch));
     while (next) {
       const pulled = await next;
       next = undefined;
@@ -84,74 +84,111 @@ export async function* readRangeBatches(
         out.push(m);
         if (remaining === 0) break;
       }
-      if (!ended && remaining > 0) next = pullNow(conn, q.stream, name, Math.min(remaining, batch));
+      if (!ended && remaining > 0) next = puller.pull(Math.min(remaining, batch));
       if (out.length > 0) yield out;
       if (ended) return;
     }
   } finally {
     next?.catch(() => {}); // a pull asked for ahead and not read: its answer is dropped
+    puller.close();
     jsm.consumers.delete(q.stream, name).catch(() => {});
   }
 }
 
+type Pulled = RangeMessage & { pending: number };
+
 /**
- * One pull of at most `batch` messages that are in the stream now: a `no_wait` pull request, which
- * the server answers at once and ends with a 404 / 408 status when fewer are there. (A client
- * `fetch` would wait its whole `expires` — at least 1 s — for messages counted as pending but
- * deleted meanwhile by a requeue or discard running at the same time; with 5 s that made dead-letter
- * scans take 10 s and more.) The messages are gathered as they arrive (a callback, no iterator).
+ * Pulls of at most `batch` messages that are in the stream now, one at a time: `no_wait` pull
+ * requests, which the server answers at once and ends with a 404 / 408 status when fewer are there.
+ * (A client `fetch` would wait its whole `expires` — at least 1 s — for messages counted as pending
+ * but deleted meanwhile by a requeue or discard running at the same time; with 5 s that made
+ * dead-letter scans take 10 s and more.) The messages are gathered as they arrive (a callback, no
+ * iterator), on one inbox subscription for all the pulls of a read: a pull is one write to the
+ * server, not three (subscribe, request, unsubscribe), and each write wakes the server up.
+ * Each pull answers to its own subject under that inbox, so a status is told apart from a late one.
  */
-function pullNow(
-  { nc, inboxPrefix }: Connection,
-  stream: string,
-  consumer: string,
-  batch: number,
-): Promise<(RangeMessage & { pending: number })[]> {
-  return new Promise((resolve, reject) => {
-    const out: (RangeMessage & { pending: number })[] = [];
-    const inbox = createInbox(inboxPrefix);
+class Puller {
+  private readonly inbox: string;
+  private readonly sub: Subscription;
+  private readonly timer: ReturnType<typeof setInterval>;
+  private n = 0;
+  private current:
+    | { reply: string; batch: number; out: Pulled[]; heard: boolean; resolve(m: Pulled[]): void; reject(e: Error): void }
+    | undefined;
+
+  constructor(
+    private readonly c: Connection,
+    private readonly stream: string,
+    private readonly consumer: string,
+  ) {
+    this.inbox = createInbox(c.inboxPrefix);
+    this.sub = c.nc.subscribe(`${this.inbox}.*`, { callback: (err, m) => this.receive(err, m) });
     // the server is gone when nothing at all arrives for PULL_TIMEOUT_MS (a pull that is answering
     // slowly goes on: ending it would drop the rest of its messages, which a consumer without acks
     // does not send again)
-    let heard = false;
-    const finish = (err?: Error) => {
-      clearInterval(timer);
-      sub.unsubscribe();
-      if (err) reject(err);
-      else resolve(out);
-    };
-    const timer = setInterval(() => {
-      if (heard) heard = false;
-      else finish(new Error(`no answer to a pull from ${stream} within ${PULL_TIMEOUT_MS} ms`));
+    this.timer = setInterval(() => {
+      const p = this.current;
+      if (!p) return;
+      if (p.heard) p.heard = false;
+      else this.finish(new Error(`no answer to a pull from ${this.stream} within ${PULL_TIMEOUT_MS} ms`));
     }, PULL_TIMEOUT_MS);
-    const sub = nc.subscribe(inbox, {
-      callback: (err, m) => {
-        if (err) return finish(err);
-        heard = true;
-        if (!m.reply) {
-          // a status: 404 no messages / 408 fewer than asked / 409 consumer gone end the pull; 100 is a heartbeat
-          if ((m.headers?.code ?? 0) >= 400) finish();
-          return;
-        }
-        const info = parseAckReply(m.reply);
-        if (!info) return;
-        out.push({
-          seq: info.seq,
-          subject: m.subject,
-          timeMs: info.timeMs,
-          headers: messageHeaders(m),
-          data: m.data,
-          pending: info.pending,
-        });
-        if (out.length >= batch) finish();
-      },
+    this.timer.unref();
+  }
+
+  pull(batch: number): Promise<Pulled[]> {
+    if (this.current) return Promise.reject(new Error("a pull is under way"));
+    return new Promise((resolve, reject) => {
+      const reply = `${this.inbox}.${++this.n}`;
+      this.current = { reply, batch, out: [], heard: false, resolve, reject };
+      this.c.nc.publish(
+        `$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`,
+        JSON.stringify({ batch, no_wait: true, expires: PULL_EXPIRES_NS }),
+        { reply },
+      );
     });
-    nc.publish(
-      `$JS.API.CONSUMER.MSG.NEXT.${stream}.${consumer}`,
-      JSON.stringify({ batch, no_wait: true, expires: PULL_EXPIRES_NS }),
-      { reply: inbox },
-    );
-  });
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.sub.unsubscribe();
+    this.finish(new Error("the read ended"));
+  }
+
+  private finish(err?: Error): void {
+    const p = this.current;
+    if (!p) return;
+    this.current = undefined;
+    if (err) p.reject(err);
+    else p.resolve(p.out);
+  }
+
+  private receive(err: Error | null, m: Msg): void {
+    const p = this.current;
+    if (err) {
+      this.finish(err);
+      return;
+    }
+    if (!p) return;
+    if (!m.reply) {
+      // a status of this pull: 404 no messages / 408 fewer than asked / 409 consumer gone end it; 100 is a heartbeat
+      if (m.subject !== p.reply) return;
+      p.heard = true;
+      if ((m.headers?.code ?? 0) >= 400) this.finish();
+      return;
+    }
+    p.heard = true;
+    const info = parseAckReply(m.reply);
+    if (!info) return;
+    p.out.push({
+      seq: info.seq,
+      subject: m.subject,
+      timeMs: info.timeMs,
+      headers: messageHeaders(m),
+      data: m.data,
+      pending: info.pending,
+    });
+    if (p.out.length >= p.batch) this.finish();
+  }
 }
 
 /**

@@ -37,15 +37,39 @@ describe("event status", () => {
         },
       });
 
-      // the second attempt of sub_b, and sub_c dead-lettered, in a later flush
+      // the second attempt of sub_b, and sub_c dead-lettered, in a later flush: merged with what is there
       m.status({ seq: 7, subscription: "sub_c", kind: "dead-lettered", atMs: 1_100 });
       m.status({ seq: 7, subscription: "sub_b", kind: "delivered", atMs: 1_090 });
       m.status({ seq: 7, subscription: "sub_b", kind: "acknowledged", atMs: 1_095, latencyMs: 95 });
+      // an event next to it (the same hash), and a late write of an older step from another replica
+      m.status({ seq: 8, subscription: "sub_a", kind: "delivered", atMs: 2_000 });
+      await m.flush();
+      m.status({ seq: 7, subscription: "sub_a", kind: "delivered", atMs: 900 });
+      m.status({ seq: 7, subscription: "sub_a", kind: "failed", atMs: 950, error: { message: "older" } });
       await m.flush();
       const s = await m.eventStatus(7);
-      expect(s?.subscriptions.sub_b).toMatchObject({ delivered: 1_090, acknowledged: 1_095, attempts: 2 });
-      expect(s?.subscriptions.sub_c).toMatchObject({ delivered: 1_040, deadLettered: 1_100, attempts: 1 });
-      expect(await m.eventStatus(8)).toBeUndefined();
+      expect(s?.subscriptions).toEqual({
+        sub_a: {
+          delivered: 1_000,
+          acknowledged: 1_020,
+          failed: 950,
+          latencyMs: 20,
+          attempts: 2,
+          lastError: { at: 950, message: "older" },
+        },
+        sub_b: {
+          delivered: 1_090,
+          acknowledged: 1_095,
+          failed: 1_030,
+          latencyMs: 95,
+          attempts: 2,
+          lastError: { at: 1_030, message: "HTTP 503", status: 503 },
+        },
+        sub_c: { delivered: 1_040, deadLettered: 1_100, attempts: 1 },
+      });
+      expect(await m.eventStatus(8)).toEqual({ subscriptions: { sub_a: { delivered: 2_000, attempts: 1 } } });
+      expect(await m.eventStatus(9)).toBeUndefined();
+      expect(await m.eventStatus(70)).toBeUndefined();
     } finally {
       await m.stop();
     }
@@ -68,6 +92,20 @@ describe("event status", () => {
         };
         expect(await m.eventStatus(seq), String(seq)).toEqual({ subscriptions: expected });
       }
+    } finally {
+      await m.stop();
+    }
+  });
+
+  it("writes an event with more subscriptions than one script argument holds", async () => {
+    const m = createRedisMetrics(redis, { prefix, flushMs: 60_000 });
+    try {
+      // 5,000 records for one hash: ten arguments (Lua unpacks at most ~8,000 values at once)
+      for (let i = 0; i < 5_000; i++) m.status({ seq: 3_000, subscription: `sub_${i}`, kind: "acknowledged", atMs: 5_000 + i });
+      await m.flush();
+      const s = await m.eventStatus(3_000);
+      expect(Object.keys(s?.subscriptions ?? {})).toHaveLength(5_000);
+      expect(s?.subscriptions.sub_4999).toEqual({ acknowledged: 9_999, attempts: 0 });
     } finally {
       await m.stop();
     }

@@ -32,19 +32,22 @@ describe("redis metrics layout", () => {
     expect(bucketIndex(300_001)).toBe(14);
   });
 
-  it("parses a status hash into steps per subscription", () => {
+  it("parses status records into steps per subscription", () => {
     const s = parseStatus({
-      "sub_1|d": "1100",
-      "sub_1|n": "2",
-      "sub_1|f": "1200",
-      "sub_1|e": `1200|${JSON.stringify({ m: "HTTP 500: x|y", s: 500 })}`,
-      "sub_2|a": "1300",
-      "sub_2|l": "300",
+      sub_1: `1100,,1200,,2,\n1200|${JSON.stringify({ m: "HTTP 500: x|y, z\nw", s: 500 })}`,
+      sub_2: ",1300,,,,300",
+      sub_3: "1,2,3,4,5,6\nnot an error",
     });
     expect(s).toEqual({
       subscriptions: {
-        sub_1: { delivered: 1100, attempts: 2, failed: 1200, lastError: { at: 1200, message: "HTTP 500: x|y", status: 500 } },
+        sub_1: {
+          delivered: 1100,
+          attempts: 2,
+          failed: 1200,
+          lastError: { at: 1200, message: "HTTP 500: x|y, z\nw", status: 500 },
+        },
         sub_2: { attempts: 0, acknowledged: 1300, latencyMs: 300 },
+        sub_3: { delivered: 1, acknowledged: 2, failed: 3, deadLettered: 4, attempts: 5, latencyMs: 6 },
       },
     });
   });

@@ -27,8 +27,10 @@ import type {
  * - `Plat:<subscription>:<minute>` hash: bucket index → count, `n` count, `s` sum (ms)
  * - `Plag:<subscription>:<hour>` hash: sample time (ms) → `<lag> <ackPending>` (first writer wins)
  * - `Plagclaim:<period ms>` string: which replica samples that period (SET NX)
- * - `Pst:<seq>` hash: `<subscription>|<step>` → time in ms (steps d, a, f, x), attempts (n), latency (l),
- *   last error (e); kept `EVENT_STATUS_TTL` after its last change. Publication itself is the stream's.
+ * - `Psb:<seq / 64>` hash, one per 64 events: `<seq>|<subscription>` → the record
+ *   `<delivered>,<acknowledged>,<failed>,<dead-lettered>,<attempts>,<latency>` (times in ms, empty
+ *   where there is none), then `\n<at>|{"m": message, "s": status}` for the last error; kept
+ *   `EVENT_STATUS_TTL` after its last change. Publication itself is the stream's.
  */
 export interface RedisMetrics extends MetricsRecorder, MetricsReader {
   /** Writes what is buffered now (if Redis is ready). */
@@ -62,42 +64,61 @@ export interface RedisMetricsOptions {
 }
 
 /**
- * Sets fields of status hashes, many events per call. ARGV[1] is the TTL; ARGV[2] holds the
- * operations on every key, KEYS[k]'s as the k-th group ending in \x1d, each a string of
- * `op \x1f field \x1f value \x1e` records (two arguments per call, not three per field or one per
- * event: each argument costs the client as much as its bytes): `m` max, `i` increment, `e` newer
- * "<ms>|…", `n` if absent — on a hash that does not exist yet, each is a plain set, all in one
- * HSET; then EXPIRE.
+ * Writes the status records of many events, one hash per `STATUS_BUCKET` events. KEYS[k] gets
+ * ARGV[k + 1], a JSON array of its fields and records (`field, record, …`: one argument per hash,
+ * not two per event — each argument costs the client as much as its bytes). A record already there
+ * (an event whose steps straddle two flushes, or another replica's attempt) is merged: the later of
+ * each time, the sum of the attempts, the first latency, the newer error. ARGV[1] is the TTL.
+ * (A hash of a few events is stored compactly and written with one HSET; a hash per event, with a
+ * record per step and its EXPIRE, cost Redis 5–6 µs per event: 1–1.5 µs now, `bench/` aside.)
  */
 const STATUS_LUA = `
-local ttl = ARGV[1]
-local k = 0
-for ops in string.gmatch(ARGV[2], '([^\\29]*)\\29') do
-  k = k + 1
-  local key = KEYS[k]
-  local fresh = redis.call('EXISTS', key) == 0
-  local fv = {}
-  for op, f, v in string.gmatch(ops, '([^\\31\\30]+)\\31([^\\31\\30]+)\\31([^\\31\\30]*)\\30') do
-    if fresh then
-      fv[#fv + 1] = f
-      fv[#fv + 1] = v
-    elseif op == 'm' then
-      local cur = redis.call('HGET', key, f)
-      if (not cur) or tonumber(cur) < tonumber(v) then redis.call('HSET', key, f, v) end
-    elseif op == 'i' then
-      redis.call('HINCRBY', key, f, v)
-    elseif op == 'e' then
-      local cur = redis.call('HGET', key, f)
-      if (not cur) or tonumber(string.match(cur, '^%d+')) < tonumber(string.match(v, '^%d+')) then redis.call('HSET', key, f, v) end
-    else
-      redis.call('HSETNX', key, f, v)
-    end
+local function slots(s)
+  local t = {}
+  local i = 1
+  for v in string.gmatch(s, '([^,]*),?') do
+    if i > 6 then break end
+    t[i] = v
+    i = i + 1
   end
-  if #fv > 0 then redis.call('HSET', key, unpack(fv)) end
-  redis.call('EXPIRE', key, ttl)
+  return t
+end
+local function merge(old, new)
+  local ob, oe = string.match(old, '^([^\\n]*)\\n?(.*)$')
+  local nb, ne = string.match(new, '^([^\\n]*)\\n?(.*)$')
+  local o, n = slots(ob), slots(nb)
+  for i = 1, 4 do
+    local a, b = tonumber(o[i]), tonumber(n[i])
+    if a and ((not b) or a > b) then n[i] = o[i] end
+  end
+  n[5] = tostring((tonumber(o[5]) or 0) + (tonumber(n[5]) or 0))
+  if o[6] ~= nil and o[6] ~= '' then n[6] = o[6] end
+  local e = ne
+  if oe ~= '' and (ne == '' or tonumber(string.match(oe, '^%d+')) > tonumber(string.match(ne, '^%d+'))) then e = oe end
+  local out = table.concat({n[1] or '', n[2] or '', n[3] or '', n[4] or '', n[5] or '', n[6] or ''}, ',')
+  if e ~= '' then out = out .. '\\n' .. e end
+  return out
+end
+local ttl = ARGV[1]
+for k = 1, #KEYS do
+  local fv = cjson.decode(ARGV[k + 1])
+  local n = #fv / 2
+  local fields = {}
+  for i = 1, n do fields[i] = fv[2 * i - 1] end
+  local cur = redis.call('HMGET', KEYS[k], unpack(fields))
+  for i = 1, n do
+    if cur[i] then fv[2 * i] = merge(cur[i], fv[2 * i]) end
+  end
+  redis.call('HSET', KEYS[k], unpack(fv))
+  redis.call('EXPIRE', KEYS[k], ttl)
 end
 return 1
 `;
+
+/** Events per status hash. */
+const STATUS_BUCKET = 64;
+/** Most fields in one script argument (Lua unpacks them onto its stack: at most ~8,000 values). */
+const STATUS_FIELDS_PER_ARG = 500;
 
 interface CountEntry {
   metric: CountMetric;
@@ -220,7 +241,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
   const minKey = (m: CountMetric, sec: number) => `${P}m:${m}:m:${minuteOf(sec)}`;
   const latKey = (sub: string, minute: number) => `${P}lat:${sub}:${minute}`;
   const lagKey = (sub: string, hour: number) => `${P}lag:${sub}:${hour}`;
-  const statusKey = (seq: number) => `${P}st:${seq}`;
+  const statusKey = (seq: number) => `${P}sb:${Math.floor(seq / STATUS_BUCKET)}`;
 
   // ---- recording (synchronous, bounded) ----
 
@@ -344,31 +365,39 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     };
   }
 
-  /** One subscription's changes as the script's records: `op US field US value RS` each. */
-  function statusRecord(sub: string, s: SubAcc): string {
-    let rec = "";
-    if (s.delivered !== undefined) rec += `m\u001f${sub}|d\u001f${s.delivered}\u001e`;
-    if (s.acknowledged !== undefined) rec += `m\u001f${sub}|a\u001f${s.acknowledged}\u001e`;
-    if (s.failed !== undefined) rec += `m\u001f${sub}|f\u001f${s.failed}\u001e`;
-    if (s.deadLettered !== undefined) rec += `m\u001f${sub}|x\u001f${s.deadLettered}\u001e`;
-    if (s.attempts > 0) rec += `i\u001f${sub}|n\u001f${s.attempts}\u001e`;
-    if (s.latencyMs !== undefined) rec += `n\u001f${sub}|l\u001f${s.latencyMs}\u001e`;
-    // JSON text holds no raw control characters, so no record separator either
-    if (s.error) rec += `e\u001f${sub}|e\u001f${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}\u001e`;
-    return rec;
+  /** One subscription's changes to one event as its status record (see STATUS_LUA). */
+  function statusRecord(s: SubAcc): string {
+    const rec = `${s.delivered ?? ""},${s.acknowledged ?? ""},${s.failed ?? ""},${s.deadLettered ?? ""},${s.attempts || ""},${s.latencyMs ?? ""}`;
+    // JSON text holds no raw line break
+    return s.error ? `${rec}\n${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}` : rec;
   }
 
-  /** The status changes of several events as one script call (one command instead of one per event). */
+  /** The status changes of several events as one script call: an argument per hash they go to. */
   function statusUnit(part: StatusAcc[], sha: string): Unit {
     const keys: string[] = [];
-    const ops: string[] = [];
+    const args: string[] = [String(statusTtl)];
+    let key = "";
+    let fv: string[] = [];
+    const add = (k: string, field: string, record: string) => {
+      if (k !== key || fv.length >= 2 * STATUS_FIELDS_PER_ARG) {
+        if (fv.length > 0) {
+          keys.push(key);
+          args.push(JSON.stringify(fv));
+        }
+        key = k;
+        fv = [];
+      }
+      fv.push(field, record);
+    };
     for (const acc of part) {
-      keys.push(statusKey(acc.seq));
-      ops.push(statusRecord(acc.sub, acc.s));
-      if (acc.more) for (const [sub, s] of acc.more) ops.push(statusRecord(sub, s));
-      ops.push("\u001d");
+      const k = statusKey(acc.seq);
+      add(k, `${acc.seq}|${acc.sub}`, statusRecord(acc.s));
+      if (acc.more) for (const [sub, s] of acc.more) add(k, `${acc.seq}|${sub}`, statusRecord(s));
     }
-    const args = [String(statusTtl), ops.join("")];
+    if (fv.length > 0) {
+      keys.push(key);
+      args.push(JSON.stringify(fv));
+    }
     return {
       write: (m) => void m.evalsha(sha, keys.length, ...keys, ...args),
       restore: () => {
@@ -636,7 +665,14 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
 
     eventStatus: (seq) =>
       read(async () => {
-        const h = await redis.hgetall(statusKey(seq));
+        // the event's fields of its hash (shared with the events next to it)
+        const h: Record<string, string> = {};
+        let cursor = "0";
+        do {
+          const [next, fv] = await redis.hscan(statusKey(seq), cursor, "MATCH", `${seq}|*`, "COUNT", 1000);
+          for (let i = 0; i + 1 < fv.length; i += 2) h[(fv[i] as string).slice(String(seq).length + 1)] = fv[i + 1] as string;
+          cursor = next;
+        } while (cursor !== "0");
         return Object.keys(h).length === 0 ? undefined : parseStatus(h);
       }),
   };
@@ -661,31 +697,27 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
   };
 }
 
-/** The status hash as fields per subscription. */
-export function parseStatus(h: Record<string, string>): RawEventStatus {
+/** An event's status records by subscription (see STATUS_LUA). */
+export function parseStatus(records: Record<string, string>): RawEventStatus {
   const out: RawEventStatus = { subscriptions: {} };
-  for (const [f, v] of Object.entries(h)) {
-    const bar = f.lastIndexOf("|");
-    if (bar < 0) continue;
-    const sub = f.slice(0, bar);
-    const s: RawSubscriptionStatus = out.subscriptions[sub] ?? { attempts: 0 };
-    out.subscriptions[sub] = s;
-    const step = f.slice(bar + 1);
-    if (step === "d") s.delivered = Number(v);
-    else if (step === "a") s.acknowledged = Number(v);
-    else if (step === "f") s.failed = Number(v);
-    else if (step === "x") s.deadLettered = Number(v);
-    else if (step === "n") s.attempts = Number(v);
-    else if (step === "l") s.latencyMs = Number(v);
-    else if (step === "e") {
-      const sep = v.indexOf("|");
+  const time = (v: string | undefined) => (v ? Number(v) : undefined);
+  for (const [sub, record] of Object.entries(records)) {
+    const nl = record.indexOf("\n");
+    const [d, a, f, x, n, l] = (nl < 0 ? record : record.slice(0, nl)).split(",");
+    const s: RawSubscriptionStatus = { attempts: Number(n) || 0 };
+    const steps = { delivered: time(d), acknowledged: time(a), failed: time(f), deadLettered: time(x), latencyMs: time(l) };
+    for (const [k, v] of Object.entries(steps)) if (v !== undefined && Number.isFinite(v)) s[k as keyof typeof steps] = v;
+    if (nl >= 0) {
+      const e = record.slice(nl + 1);
+      const sep = e.indexOf("|");
       try {
-        const j = JSON.parse(v.slice(sep + 1)) as { m: string; s?: number };
-        s.lastError = { at: Number(v.slice(0, sep)), message: j.m, ...(typeof j.s === "number" ? { status: j.s } : {}) };
+        const j = JSON.parse(e.slice(sep + 1)) as { m: string; s?: number };
+        s.lastError = { at: Number(e.slice(0, sep)), message: j.m, ...(typeof j.s === "number" ? { status: j.s } : {}) };
       } catch {
         // a malformed entry is left out
       }
     }
+    out.subscriptions[sub] = s;
   }
   return out;
 }
