@@ -1,8 +1,10 @@
 /**
  * The metrics recorder's cost per delivered event, against the real Redis: what the delivery
  * observer records for one successful delivery (an attempt, then its acknowledgement: counts and
- * processing status) and what writing it to Redis costs this process when the buffer is flushed.
- * `npm run bench:recorder` — prints µs per event for both, three rounds of 200,000 events.
+ * processing status) and what writing it to Redis costs this process when the buffer is flushed,
+ * and Redis itself (its own count of the time it spent in the flush's transactions, `INFO
+ * commandstats`: other clients' transactions meanwhile would count too — run it alone).
+ * `npm run bench:recorder` — prints µs per event for each, three rounds of 200,000 events.
  */
 import { Redis } from "ioredis";
 import { createRedisMetrics } from "../server/adapters/redis/metrics";
@@ -13,6 +15,12 @@ import { fanOut } from "../server/core/metrics/ports";
 import { testConfig, uniqueSuffix } from "../server/testing/fixtures";
 
 const N = 200_000;
+
+/** Microseconds Redis has spent in EXEC (every write of a flush is in a MULTI/EXEC transaction). */
+async function execUsec(redis: Redis): Promise<number> {
+  const m = /cmdstat_exec:calls=\d+,usec=(\d+)/.exec(await redis.info("commandstats"));
+  return Number(m?.[1] ?? 0);
+}
 const PER_FLUSH = 50_000; // about a second of a busy subscription
 
 async function main() {
@@ -37,6 +45,7 @@ async function main() {
     for (let round = 1; round <= 3; round++) {
       let recordMs = 0;
       let flushCpuMs = 0;
+      let redisUs = 0;
       for (let done = 0; done < N; done += PER_FLUSH) {
         const t0 = performance.now();
         for (let i = 0; i < PER_FLUSH; i++) {
@@ -45,13 +54,15 @@ async function main() {
           observe(sub, { kind: "delivered", d, latencyMs: 3 });
         }
         recordMs += performance.now() - t0;
+        const before = await execUsec(redis);
         const cpu = process.cpuUsage();
         await metrics.flush();
         const used = process.cpuUsage(cpu);
         flushCpuMs += (used.user + used.system) / 1000;
+        redisUs += (await execUsec(redis)) - before;
       }
       console.log(
-        `round ${round}: record ${((recordMs * 1000) / N).toFixed(2)} µs/event, flush ${((flushCpuMs * 1000) / N).toFixed(2)} µs/event (this process's CPU)`,
+        `round ${round}: record ${((recordMs * 1000) / N).toFixed(2)} µs/event, flush ${((flushCpuMs * 1000) / N).toFixed(2)} µs/event (this process's CPU), Redis ${(redisUs / N).toFixed(2)} µs/event`,
       );
     }
   } finally {

@@ -70,7 +70,8 @@ export interface RedisMetricsOptions {
  * (an event whose steps straddle two flushes, or another replica's attempt) is merged: the later of
  * each time, the sum of the attempts, the first latency, the newer error. ARGV[1] is the TTL.
  * (A hash of a few events is stored compactly and written with one HSET; a hash per event, with a
- * record per step and its EXPIRE, cost Redis 5–6 µs per event: 1–1.5 µs now, `bench/` aside.)
+ * field per step and its own EXPIRE, cost Redis 6.8–8.4 µs per event: 1.0–1.4 now, counts
+ * included, `npm run bench:recorder`.)
  */
 const STATUS_LUA = `
 local function slots(s)
