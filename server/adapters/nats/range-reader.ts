@@ -19,6 +19,8 @@ export interface RangeQuery {
   headersOnly?: boolean;
   /** Messages per pull. @default 256 */
   batch?: number;
+  /** A pull that hears nothing for this long fails (the server is gone). @default 10000 */
+  pullTimeoutMs?: number;
 }
 
 export interface RangeMessage {
@@ -63,7 +65,7 @@ export async function* readRangeBatches(
   // reader takes the last one (one pull under way at a time: the server shares messages among the
   // pulls waiting on a consumer, so two at once would interleave, out of order)
   let next: Promise<Pulled[]> | undefined;
-  const puller = new Puller(connectionOf(js), q.stream, name);
+  const puller = new Puller(connectionOf(js), q.stream, name, q.pullTimeoutMs ?? PULL_TIMEOUT_MS);
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
@@ -107,31 +109,49 @@ type Pulled = RangeMessage & { pending: number };
  * server, not three (subscribe, request, unsubscribe), and each write wakes the server up.
  * Each pull answers to its own subject under that inbox, so a status is told apart from a late one.
  */
-class Puller {
+export class Puller {
   private readonly inbox: string;
   private readonly sub: Subscription;
   private readonly timer: ReturnType<typeof setInterval>;
   private n = 0;
   private current:
-    | { reply: string; batch: number; out: Pulled[]; heard: boolean; resolve(m: Pulled[]): void; reject(e: Error): void }
+    | {
+        reply: string;
+        batch: number;
+        out: Pulled[];
+        /** Something arrived since `quietSince`. */
+        heard: boolean;
+        quietSince: number;
+        resolve(m: Pulled[]): void;
+        reject(e: Error): void;
+      }
     | undefined;
 
   constructor(
     private readonly c: Connection,
     private readonly stream: string,
     private readonly consumer: string,
+    timeoutMs: number,
   ) {
     this.inbox = createInbox(c.inboxPrefix);
     this.sub = c.nc.subscribe(`${this.inbox}.*`, { callback: (err, m) => this.receive(err, m) });
-    // the server is gone when nothing at all arrives for PULL_TIMEOUT_MS (a pull that is answering
-    // slowly goes on: ending it would drop the rest of its messages, which a consumer without acks
-    // does not send again)
-    this.timer = setInterval(() => {
-      const p = this.current;
-      if (!p) return;
-      if (p.heard) p.heard = false;
-      else this.finish(new Error(`no answer to a pull from ${this.stream} within ${PULL_TIMEOUT_MS} ms`));
-    }, PULL_TIMEOUT_MS);
+    // the server is gone when nothing at all arrives for a pull for `timeoutMs` (a pull that is
+    // answering slowly goes on: ending it would drop the rest of its messages, which a consumer
+    // without acks does not send again); timed from each pull's start, not from the timer's
+    this.timer = setInterval(
+      () => {
+        const p = this.current;
+        if (!p) return;
+        const now = Date.now();
+        if (p.heard) {
+          p.heard = false;
+          p.quietSince = now;
+        } else if (now - p.quietSince >= timeoutMs) {
+          this.finish(new Error(`no answer to a pull from ${this.stream} within ${timeoutMs} ms`));
+        }
+      },
+      Math.max(10, Math.min(1000, Math.floor(timeoutMs / 4))),
+    );
     this.timer.unref();
   }
 
@@ -139,7 +159,7 @@ class Puller {
     if (this.current) return Promise.reject(new Error("a pull is under way"));
     return new Promise((resolve, reject) => {
       const reply = `${this.inbox}.${++this.n}`;
-      this.current = { reply, batch, out: [], heard: false, resolve, reject };
+      this.current = { reply, batch, out: [], heard: false, quietSince: Date.now(), resolve, reject };
       this.c.nc.publish(
         `$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`,
         JSON.stringify({ batch, no_wait: true, expires: PULL_EXPIRES_NS }),
@@ -200,7 +220,7 @@ const PULL_EXPIRES_NS = 1_000_000_000;
 /** A pull that gets no answer at all within this time fails (the server is gone). */
 const PULL_TIMEOUT_MS = 10_000;
 
-interface Connection {
+export interface Connection {
   nc: NatsConnection;
   /** The connection's inbox prefix (an account may allow replies only there). */
   inboxPrefix?: string;

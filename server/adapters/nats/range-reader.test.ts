@@ -1,0 +1,81 @@
+import type { Msg, NatsConnection } from "@nats-io/transport-node";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type Connection, Puller } from "./range-reader";
+
+/** A connection that records pull requests and lets the test answer them (timing logic only). */
+function fakeConnection() {
+  let deliver: ((err: Error | null, m: Msg) => void) | undefined;
+  const requests: { subject: string; reply: string }[] = [];
+  const nc = {
+    subscribe: (_subject: string, o: { callback: (err: Error | null, m: Msg) => void }) => {
+      deliver = o.callback;
+      return { unsubscribe() {} };
+    },
+    publish: (subject: string, _data: string, o: { reply: string }) => requests.push({ subject, reply: o.reply }),
+  } as unknown as NatsConnection;
+  const message = (seq: number, pending: number) =>
+    ({
+      subject: "S.x",
+      reply: `$JS.ACK.S.c.1.${seq}.${seq}.1700000000000000000.${pending}`,
+      data: new Uint8Array(),
+    }) as unknown as Msg;
+  return { c: { nc } as Connection, requests, send: (m: Msg) => deliver?.(null, m), message };
+}
+
+describe("Puller", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("times each pull from its own start: one made just before the timer's tick is not failed by it", async () => {
+    const f = fakeConnection();
+    const puller = new Puller(f.c, "S", "c", 10_000);
+    try {
+      await vi.advanceTimersByTimeAsync(9_990);
+      let outcome: string | undefined;
+      puller.pull(2).then(
+        (m) => {
+          outcome = `got ${m.length}`;
+        },
+        (e: Error) => {
+          outcome = e.message;
+        },
+      );
+      await vi.advanceTimersByTimeAsync(5_000); // past the 10 s mark, 5 s into the pull
+      expect(outcome).toBeUndefined();
+      f.send(f.message(1, 5)); // a slow answer goes on
+      await vi.advanceTimersByTimeAsync(9_000);
+      expect(outcome).toBeUndefined();
+      f.send(f.message(2, 4));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(outcome).toBe("got 2");
+      expect(f.requests).toHaveLength(1);
+    } finally {
+      puller.close();
+    }
+  });
+
+  it("fails a pull that hears nothing for the timeout", async () => {
+    const f = fakeConnection();
+    const puller = new Puller(f.c, "S", "c", 1000);
+    try {
+      let outcome: string | undefined;
+      puller.pull(2).catch((e: Error) => {
+        outcome = e.message;
+      });
+      await vi.advanceTimersByTimeAsync(400);
+      f.send(f.message(1, 5));
+      // quiet is counted from the first tick after the message (ticks every 250 ms): it fails between
+      // 1,000 and 1,250 ms after it
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(outcome).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(250);
+      expect(outcome).toBe("no answer to a pull from S within 1000 ms");
+    } finally {
+      puller.close();
+    }
+  });
+});
