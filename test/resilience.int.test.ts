@@ -117,7 +117,9 @@ describe("NATS down", () => {
     await sleep(1000);
     await nats.start();
     await until(async () => (await health()).status === 200);
-    await sleep(800);
+    // publishing resumes: answers 202 again (waited for, not timed: a loaded machine takes longer)
+    const atRestart = acked.size;
+    await until(() => acked.size > atRestart + 10, 15_000, "publishes acknowledged after the restart");
     stop = true;
     await Promise.all(workers);
 

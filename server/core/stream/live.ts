@@ -21,6 +21,8 @@ export interface LiveInput {
 export interface LiveStream extends AsyncIterable<StoredEvent> {
   /** The first stream sequence this view can deliver (`now` resolved to a position). */
   readonly startSeq: number;
+  /** Its events are the objects other views get too (a shared read from `now`). */
+  readonly shared: boolean;
   /** Events after the last one yielded that match the NATS filter (an upper bound when `subject` or tenant scope filter more). */
   pending(): Promise<number>;
   /** Stops reading and frees the consumer. Safe to call twice. */
@@ -100,6 +102,7 @@ export function createLiveService({ source, subjectPrefix, replays: replaySource
     };
     const stream: LiveStream = {
       startSeq: sub.startSeq,
+      shared: sub.shared === true,
       pending: () => sub.pending(),
       stop,
       signal: stopped.signal,

@@ -20,6 +20,8 @@ export interface LiveSourceOptions {
 export interface LiveSubscription extends AsyncIterable<StoredEvent> {
   /** The first stream sequence this subscription can deliver (`from` resolved: `now` is the last stored + 1). */
   readonly startSeq: number;
+  /** Its events are the objects other views get too (a shared read): what is made of one serves all. */
+  readonly shared?: boolean;
   /**
    * Events matching `filterSubject` after the last one yielded (read ahead but not yet yielded,
    * plus those not read yet). Best effort, for overflow reports.

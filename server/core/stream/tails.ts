@@ -114,6 +114,7 @@ export class SharedTails {
 type ViewState = "shared" | "behind" | "own" | "ended" | "stopped";
 
 class TailView implements LiveSubscription {
+  readonly shared = true;
   private queue: StoredEvent[] = [];
   /** Events not read when the view stopped (still reported by `pending()`, e.g. for an overflow). */
   private unreadAtStop = 0;

@@ -67,7 +67,10 @@ describe("SSE frames", () => {
     expect(written(frame)).toBe('id: 5\nevent: cloudevent\ndata: {"id":"e5","data":{"é":  "€", "n":1}}\n\n');
     expect(jsonPartsLength(frame)).toBe(Buffer.byteLength(written(frame)));
     const e: StoredEvent = { ...base, json };
-    expect(eventFrame(e)).toBe(eventFrame(e));
+    // made once for the views of a shared read, each time for a view's own read
+    expect(eventFrame(e, true)).toBe(eventFrame(e, true));
+    expect(eventFrame(e)).not.toBe(eventFrame(e));
+    expect(eventFrame(e)).toEqual(eventFrame(e, true));
     // frames of one turn, text and parts, in order
     expect(written(positionFrame(4), frame, ": x\n\n")).toBe(`id: 4\n\n${written(frame)}: x\n\n`);
   });

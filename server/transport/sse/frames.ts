@@ -9,9 +9,14 @@ import { type JsonParts, jsonPartsLength, writeJsonParts } from "../../core/clou
  * @see https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 
-/** One stored event: `id` is its stream sequence (what `Last-Event-ID` sends back), data the JSON format. */
-export function eventFrame(e: StoredEvent): JsonParts {
-  let frame = frames.get(e);
+/**
+ * One stored event: `id` is its stream sequence (what `Last-Event-ID` sends back), data the JSON
+ * format. `shared`: other views get the same event object (a shared live read), so the frame is
+ * made once for all of them; a view's own read (a replay, a resumed view) makes it without keeping
+ * it — an entry per event in a WeakMap costs more than the frame.
+ */
+export function eventFrame(e: StoredEvent, shared = false): JsonParts {
+  let frame = shared ? frames.get(e) : undefined;
   if (frame === undefined) {
     const head = `id: ${e.seq}\nevent: ${STREAM_EVENTS.cloudevent}\ndata: `;
     const json = e.json;
@@ -19,12 +24,12 @@ export function eventFrame(e: StoredEvent): JsonParts {
       json === undefined
         ? { head: `${head}${toJsonText(e.event)}\n\n`, tail: "" }
         : { head: `${head}${json.head}`, ...(json.data ? { data: json.data } : {}), tail: `${json.tail}\n\n` };
-    frames.set(e, frame);
+    if (shared) frames.set(e, frame);
   }
   return frame;
 }
 
-/** Views that share a read get the same stored event: its frame is made once for all of them. */
+/** Frames of events views share, by event. */
 const frames = new WeakMap<StoredEvent, JsonParts>();
 
 /**

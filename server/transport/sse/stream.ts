@@ -202,7 +202,7 @@ export function createStreamHandler(options: SseOptions = {}): (r: RouteRequest)
       write(positionFrame(lastSeq));
       for await (const e of live) {
         if (res.destroyed) break;
-        const frame = eventFrame(e);
+        const frame = eventFrame(e, live.shared);
         // The queue stays under maxBufferedBytes: a frame that would pass it waits for the queue to
         // empty (one larger than the bound goes alone).
         if (queued() > 0 && queued() + jsonPartsLength(frame) > o.maxBufferedBytes) {
