@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import type { EventHandler } from "../server/core/delivery/members";
-import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { useTestApp } from "../server/testing/app-hooks";
 import { apiClient, sleep, until } from "../server/testing/http";
 
 /**
@@ -12,16 +12,8 @@ import { apiClient, sleep, until } from "../server/testing/http";
  * requeue by ids (the bulk requeue by filter is in test/recovery.int.test.ts).
  */
 
-let app: TestApp;
+const app = useTestApp();
 const ctx = systemCtx("test");
-
-beforeAll(async () => {
-  app = await startTestApp(testConfig());
-});
-afterAll(async () => {
-  await app?.stop();
-  if (app) await cleanup(app.config);
-});
 
 const api = apiClient(() => app.url);
 

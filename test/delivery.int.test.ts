@@ -1,24 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import { RejectEvent } from "../server/core/delivery/members";
-import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { useTestApp } from "../server/testing/app-hooks";
+import { startTestApp, testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startPushTarget } from "../server/testing/push-target";
 
-let app: TestApp;
+const app = useTestApp(() => testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
 const ctx = systemCtx("test");
-
-beforeAll(async () => {
-  app = await startTestApp(testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
-});
-afterAll(async () => {
-  await app?.stop();
-  if (app) await cleanup(app.config);
-});
 
 const api = apiClient(() => app.url);
 

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
-import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { useTestApp } from "../server/testing/app-hooks";
+import { testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startPushTarget } from "../server/testing/push-target";
 
@@ -11,15 +12,7 @@ import { startPushTarget } from "../server/testing/push-target";
  * at a target, and a 400 / 404 dead-letters after one attempt as seen through `GET /api/dead-letters`.
  */
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startTestApp(testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
-});
-afterAll(async () => {
-  await app?.stop();
-  if (app) await cleanup(app.config);
-});
+const app = useTestApp(() => testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
 
 const api = apiClient(() => app.url);
 

@@ -1,34 +1,22 @@
 import { randomUUID } from "node:crypto";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionDto } from "../lib/contracts/subscriptions";
+import { describe, expect, it } from "vitest";
 import { createDeadLetterSink } from "../server/adapters/nats/dead-letters";
 import { createEvent } from "../server/core/cloudevents/event";
 import { systemCtx } from "../server/core/context";
-import { cleanup, configEnv, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { createSubscription, useTestApp } from "../server/testing/app-hooks";
+import { configEnv, testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startChildApp } from "../server/testing/processes";
 import { startPushTarget } from "../server/testing/push-target";
 import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
 
-let app: TestApp;
+const app = useTestApp(() => testConfig({ DUPLICATE_WINDOW: "600" }));
 const ctx = systemCtx("test");
-
-beforeAll(async () => {
-  app = await startTestApp(testConfig({ DUPLICATE_WINDOW: "600" }));
-});
-afterAll(async () => {
-  await app?.stop();
-  if (app) await cleanup(app.config);
-});
 
 const api = apiClient(() => app.url);
 
-async function createSub(def: Record<string, unknown>): Promise<SubscriptionDto> {
-  const r = await api<SubscriptionDto>("POST", "/api/subscriptions", { name: `s-${randomUUID().slice(0, 8)}`, ...def });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  return r.body;
-}
+const createSub = (def: Record<string, unknown>) => createSubscription(api, def);
 
 async function publish(type: string, extra: Record<string, unknown> = {}) {
   const id = randomUUID();

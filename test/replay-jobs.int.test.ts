@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SubscriptionDto } from "../lib/contracts/subscriptions";
+import { describe, expect, it } from "vitest";
 import { systemCtx } from "../server/core/context";
-import { cleanup, configEnv, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { createSubscription, useTestApp } from "../server/testing/app-hooks";
+import { configEnv, startTestApp, testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startChildApp } from "../server/testing/processes";
 import { startPushTarget } from "../server/testing/push-target";
@@ -13,16 +13,8 @@ import { startPushTarget } from "../server/testing/push-target";
  * interrupted by a graceful stop of their replica, and never resumed by a replica started later.
  */
 
-let app: TestApp;
+const app = useTestApp(() => testConfig({ DUPLICATE_WINDOW: "600" }));
 const ctx = systemCtx("test");
-
-beforeAll(async () => {
-  app = await startTestApp(testConfig({ DUPLICATE_WINDOW: "600" }));
-});
-afterAll(async () => {
-  await app?.stop();
-  if (app) await cleanup(app.config);
-});
 
 type Status = {
   id: string;
@@ -36,11 +28,7 @@ type Published = { id: string; seq: number };
 
 const api = apiClient(() => app.url);
 
-async function createSub(def: Record<string, unknown>): Promise<SubscriptionDto> {
-  const r = await api<SubscriptionDto>("POST", "/api/subscriptions", { name: `s-${randomUUID().slice(0, 8)}`, ...def });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  return r.body;
-}
+const createSub = (def: Record<string, unknown>) => createSubscription(api, def);
 
 async function publishMany(type: string, n: number): Promise<Published[]> {
   const out: Published[] = [];

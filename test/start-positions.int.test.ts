@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
-import { cleanup, startTestApp, type TestApp, testConfig } from "../server/testing/fixtures";
+import { createSubscription, useTestApp } from "../server/testing/app-hooks";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
 
@@ -11,24 +11,12 @@ import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
  * through the HTTP API against the real NATS: exactly which earlier events are delivered, in order.
  */
 
-let app: TestApp;
+const app = useTestApp();
 const ctx = systemCtx("test");
-
-beforeAll(async () => {
-  app = await startTestApp(testConfig());
-});
-afterAll(async () => {
-  await app?.stop();
-  if (app) await cleanup(app.config);
-});
 
 const api = apiClient(() => app.url);
 
-async function createSub(def: Record<string, unknown>): Promise<SubscriptionDto> {
-  const r = await api<SubscriptionDto>("POST", "/api/subscriptions", { name: `s-${randomUUID().slice(0, 8)}`, ...def });
-  expect(r.status, JSON.stringify(r.body)).toBe(201);
-  return r.body;
-}
+const createSub = (def: Record<string, unknown>) => createSubscription(api, def);
 
 type Published = { id: string; seq: number };
 
