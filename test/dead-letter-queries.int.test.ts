@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import type { EventHandler } from "../server/core/delivery/members";
-import { useTestApp } from "../server/testing/app-hooks";
+import { withTestApp } from "../server/testing/app-hooks";
 import { apiClient, sleep, until } from "../server/testing/http";
 
 /**
@@ -12,7 +12,7 @@ import { apiClient, sleep, until } from "../server/testing/http";
  * requeue by ids (the bulk requeue by filter is in test/recovery.int.test.ts).
  */
 
-const app = useTestApp();
+const app = withTestApp();
 const ctx = systemCtx("test");
 
 const api = apiClient(() => app.url);

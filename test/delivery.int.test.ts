@@ -5,12 +5,12 @@ import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
 import { RejectEvent } from "../server/core/delivery/members";
-import { useTestApp } from "../server/testing/app-hooks";
+import { withTestApp } from "../server/testing/app-hooks";
 import { startTestApp, testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startPushTarget } from "../server/testing/push-target";
 
-const app = useTestApp(() => testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
+const app = withTestApp(() => testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
 const ctx = systemCtx("test");
 
 const api = apiClient(() => app.url);

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
-import { useTestApp } from "../server/testing/app-hooks";
+import { withTestApp } from "../server/testing/app-hooks";
 import { testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startPushTarget } from "../server/testing/push-target";
@@ -12,7 +12,7 @@ import { startPushTarget } from "../server/testing/push-target";
  * at a target, and a 400 / 404 dead-letters after one attempt as seen through `GET /api/dead-letters`.
  */
 
-const app = useTestApp(() => testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
+const app = withTestApp(() => testConfig({ MAX_DELIVER_ATTEMPTS: "3" }));
 
 const api = apiClient(() => app.url);
 

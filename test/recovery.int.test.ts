@@ -4,14 +4,14 @@ import { describe, expect, it } from "vitest";
 import { createDeadLetterSink } from "../server/adapters/nats/dead-letters";
 import { createEvent } from "../server/core/cloudevents/event";
 import { systemCtx } from "../server/core/context";
-import { createSubscription, useTestApp } from "../server/testing/app-hooks";
+import { createSubscription, withTestApp } from "../server/testing/app-hooks";
 import { configEnv, testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startChildApp } from "../server/testing/processes";
 import { startPushTarget } from "../server/testing/push-target";
 import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
 
-const app = useTestApp(() => testConfig({ DUPLICATE_WINDOW: "600" }));
+const app = withTestApp(() => testConfig({ DUPLICATE_WINDOW: "600" }));
 const ctx = systemCtx("test");
 
 const api = apiClient(() => app.url);

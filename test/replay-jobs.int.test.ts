@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
 import { systemCtx } from "../server/core/context";
-import { createSubscription, useTestApp } from "../server/testing/app-hooks";
+import { createSubscription, withTestApp } from "../server/testing/app-hooks";
 import { configEnv, startTestApp, testConfig } from "../server/testing/fixtures";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { startChildApp } from "../server/testing/processes";
@@ -13,7 +13,7 @@ import { startPushTarget } from "../server/testing/push-target";
  * interrupted by a graceful stop of their replica, and never resumed by a replica started later.
  */
 
-const app = useTestApp(() => testConfig({ DUPLICATE_WINDOW: "600" }));
+const app = withTestApp(() => testConfig({ DUPLICATE_WINDOW: "600" }));
 const ctx = systemCtx("test");
 
 type Status = {

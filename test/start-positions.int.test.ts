@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { SubscriptionDto } from "../lib/contracts/subscriptions";
 import { systemCtx } from "../server/core/context";
-import { createSubscription, useTestApp } from "../server/testing/app-hooks";
+import { createSubscription, withTestApp } from "../server/testing/app-hooks";
 import { apiClient, sleep, until } from "../server/testing/http";
 import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
 
@@ -11,7 +11,7 @@ import { type EventFrame, TestWsClient } from "../server/testing/ws-client";
  * through the HTTP API against the real NATS: exactly which earlier events are delivered, in order.
  */
 
-const app = useTestApp();
+const app = withTestApp();
 const ctx = systemCtx("test");
 
 const api = apiClient(() => app.url);

@@ -9,7 +9,7 @@ import type { apiClient } from "./http";
  * A test app for the file: started before its tests, stopped and its streams and keys removed after
  * them. The object is filled in by `beforeAll`, so tests (not the file's top level) read it.
  */
-export function useTestApp(config: () => Config = () => testConfig(), opts: TestAppOptions = {}): TestApp {
+export function withTestApp(config: () => Config = () => testConfig(), opts: TestAppOptions = {}): TestApp {
   const app = {} as TestApp;
   let started = false;
   beforeAll(async () => {
