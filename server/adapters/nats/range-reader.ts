@@ -19,8 +19,6 @@ export interface RangeQuery {
   headersOnly?: boolean;
   /** Messages per pull. @default 256 */
   batch?: number;
-  /** A pull that hears nothing for this long fails (the server is gone). @default 10000 */
-  pullTimeoutMs?: number;
 }
 
 export interface RangeMessage {
@@ -65,7 +63,7 @@ export async function* readRangeBatches(
   // reader takes the last one (one pull under way at a time: the server shares messages among the
   // pulls waiting on a consumer, so two at once would interleave, out of order)
   let next: Promise<Pulled[]> | undefined;
-  const puller = new Puller(connectionOf(js), q.stream, name, q.pullTimeoutMs ?? PULL_TIMEOUT_MS);
+  const puller = new Puller(connectionOf(js), q.stream, name, PULL_TIMEOUT_MS);
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);

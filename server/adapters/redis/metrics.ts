@@ -379,14 +379,17 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     const args: string[] = [String(statusTtl)];
     let key = "";
     let fv: string[] = [];
+    const close = () => {
+      if (fv.length > 0) {
+        keys.push(key);
+        args.push(JSON.stringify(fv));
+      }
+      fv = [];
+    };
     const add = (k: string, field: string, record: string) => {
       if (k !== key || fv.length >= 2 * STATUS_FIELDS_PER_ARG) {
-        if (fv.length > 0) {
-          keys.push(key);
-          args.push(JSON.stringify(fv));
-        }
+        close();
         key = k;
-        fv = [];
       }
       fv.push(field, record);
     };
@@ -395,10 +398,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       add(k, `${acc.seq}|${acc.sub}`, statusRecord(acc.s));
       if (acc.more) for (const [sub, s] of acc.more) add(k, `${acc.seq}|${sub}`, statusRecord(s));
     }
-    if (fv.length > 0) {
-      keys.push(key);
-      args.push(JSON.stringify(fv));
-    }
+    close();
     return {
       write: (m) => void m.evalsha(sha, keys.length, ...keys, ...args),
       restore: () => {
