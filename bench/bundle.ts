@@ -7,15 +7,20 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const BUNDLE_DIR = path.join(ROOT, "node_modules", ".cache", "anumate-bench");
 
 /**
- * Bundles a bench entry the way `npm run build` bundles server.ts (scripts/build-server.mjs:
+ * Bundles a bench entry (with the range-reading thread beside it) the way `npm run build` bundles server.ts (scripts/build-server.mjs:
  * esbuild, ESM, node20, npm packages external), so the children run the code as production does —
  * not through tsx, whose transform adds `keepNames` wrappers to every closure.
  */
 export async function bundle(entry: string): Promise<string> {
-  const outfile = path.join(BUNDLE_DIR, `${path.basename(entry, ".ts")}.mjs`);
+  const name = path.basename(entry, ".ts");
   await build({
-    entryPoints: [path.join(ROOT, "bench", entry)],
-    outfile,
+    // the range-reading thread beside it, as in dist/
+    entryPoints: {
+      [name]: path.join(ROOT, "bench", entry),
+      "read-worker": path.join(ROOT, "server", "adapters", "nats", "read-worker.ts"),
+    },
+    outdir: BUNDLE_DIR,
+    outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     format: "esm",
@@ -24,5 +29,5 @@ export async function bundle(entry: string): Promise<string> {
     sourcemap: true,
     logLevel: "warning",
   });
-  return outfile;
+  return path.join(BUNDLE_DIR, `${name}.mjs`);
 }

@@ -120,6 +120,11 @@ const envSchema = z.object({
   METRICS_SECOND_RETENTION: positiveInt(3600),
   /** Seconds the per-minute metric buckets, latency histograms and lag samples are kept. @default 172800 (2 days) */
   METRICS_MINUTE_RETENTION: positiveInt(172_800),
+  /** `true`: ranges of the stream (replays, their dry-run counts) are read on a worker thread with a NATS connection of its own. @default true */
+  RANGE_READ_THREAD: z
+    .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true" || v === "1" || v === ""),
   /** Seconds each event's processing status is kept; 0 turns status tracking off. @default 3600 */
   EVENT_STATUS_TTL: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(3600),
   /** How often consumer lag is sampled into the time series, in ms (one sample per period across replicas). @default 5000 */

@@ -6,6 +6,7 @@ import { createConsumerAdmin } from "./adapters/nats/consumers";
 import { createDeadLetterSink } from "./adapters/nats/dead-letters";
 import { createNatsEventStore, type NatsEventStore } from "./adapters/nats/event-store";
 import { createNatsLiveSource } from "./adapters/nats/live-source";
+import { createReadWorker } from "./adapters/nats/read-worker-client";
 import { createAuditLog, createDeadLetterStore, createJobStore, createRedelivery } from "./adapters/nats/recovery";
 import { ensureStream, streamFigures } from "./adapters/nats/streams";
 import { createAttemptLog, createStatusBoard, createSubscriptionRepo, openKv } from "./adapters/nats/subscription-repo";
@@ -126,6 +127,9 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     metricsRedis.connect().catch(() => {});
 
     let running = true;
+    const warn = (msg: string, extra?: object) => log.warn(extra ?? {}, msg);
+    const decoding = { subjectPrefix: config.SUBJECT_PREFIX, defaultTenant: config.DEFAULT_TENANT };
+    const reader = config.RANGE_READ_THREAD ? createReadWorker({ config, ...decoding }, { ...decoding, log: warn }) : undefined;
     const store = createNatsEventStore({
       js,
       jsm,
@@ -135,7 +139,8 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       maxPayload,
       publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
       connected: () => running && nats.connected(),
-      log: (msg, extra) => log.warn(extra ?? {}, msg),
+      log: warn,
+      ...(reader ? { reader } : {}),
     });
     const observability = await createObservability(config, { main: redis, metrics: metricsRedis }, log);
     const metrics = observability.redis;
@@ -287,6 +292,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         auth.stop();
         await live.stop(); // open SSE responses end now, not after the HTTP grace period
         await jobs.stop(); // jobs under way end as "interrupted", with how far they got
+        await reader?.close();
         await subscriptions.stop();
         await store.settle();
         await observability.stop(); // lag sampling ends, buffered metrics are written, last spans exported

@@ -93,10 +93,10 @@ export interface NatsHandle {
   serverVersion(): [number, number, number];
 }
 
-export async function connectNats(cfg: Config, log: (msg: string, extra?: object) => void): Promise<NatsHandle> {
+export async function connectNats(cfg: Config, log: (msg: string, extra?: object) => void, name?: string): Promise<NatsHandle> {
   let nc: NatsConnection;
   try {
-    nc = await connect(natsOptions(cfg));
+    nc = await connect(natsOptions(cfg, name));
   } catch (e) {
     throw explainConnectError(e, cfg);
   }

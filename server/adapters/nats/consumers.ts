@@ -19,8 +19,8 @@ import type { CloudEvent } from "../../core/cloudevents/event";
 import type { JsonParts } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
 import { parseAckReply } from "./ack-reply";
-import { decodeStored } from "./event-store";
 import { messageHeaders } from "./message-headers";
+import { decodeStored } from "./stored-event";
 
 const MS = 1_000_000;
 

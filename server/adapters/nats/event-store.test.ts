@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createEvent } from "../../core/cloudevents/event";
 import { toJson, toJsonText } from "../../core/cloudevents/json";
 import { encodeNats, jsonPartsBuffer } from "../../core/cloudevents/nats";
-import { decodeStored } from "./event-store";
 import { parseHeaderBlock } from "./message-headers";
+import { decodeStored } from "./stored-event";
 
 const ctx = { subjectPrefix: "ev", defaultTenant: "default", log: () => {} };
 

@@ -10,8 +10,8 @@ import { nuid } from "@nats-io/transport-node";
 import { AppError } from "../../../lib/errors";
 import type { StoredEvent } from "../../core/bus/ports";
 import type { LiveSource, LiveSourceOptions, LiveStart, LiveSubscription } from "../../core/stream/ports";
-import { toStored } from "./event-store";
 import { messageHeaders } from "./message-headers";
+import { toStored } from "./stored-event";
 
 export interface NatsLiveSourceOptions {
   js: JetStreamClient;

@@ -86,3 +86,12 @@ export function messageHeaders(m: { headers?: MsgHdrs }): HeaderReader | undefin
   if (hdr <= 0) return undefined;
   return parseHeaderBlock(utf8.decode(raw.subarray(0, hdr)));
 }
+
+/** The raw header block of a received message (a view, not a copy), where the client exposes it. */
+export function messageHeaderBytes(m: { headers?: MsgHdrs }): Uint8Array | undefined {
+  const r = m as ReceivedMsg;
+  const inner = r.msg ?? r;
+  const hdr = inner._msg?.hdr;
+  const raw = inner._rdata;
+  return typeof hdr === "number" && hdr > 0 && raw instanceof Uint8Array ? raw.subarray(0, hdr) : undefined;
+}

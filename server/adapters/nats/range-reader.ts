@@ -2,7 +2,7 @@ import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, ty
 import { createInbox, type Msg, type NatsConnection, nuid, type Subscription } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
-import { messageHeaders } from "./message-headers";
+import { messageHeaderBytes, messageHeaders } from "./message-headers";
 
 export interface RangeQuery {
   stream: string;
@@ -19,6 +19,8 @@ export interface RangeQuery {
   headersOnly?: boolean;
   /** Messages per pull. @default 256 */
   batch?: number;
+  /** Keep each message's raw header block (`headerBytes`), for a reader that hands messages on as bytes. */
+  keepHeaderBytes?: boolean;
 }
 
 export interface RangeMessage {
@@ -27,6 +29,8 @@ export interface RangeMessage {
   /** When it was stored, in ms since the epoch. */
   timeMs: number;
   headers: HeaderReader | undefined;
+  /** The header block as received, with `keepHeaderBytes` (where the client exposes it). */
+  headerBytes?: Uint8Array;
   data: Uint8Array;
 }
 
@@ -63,7 +67,7 @@ export async function* readRangeBatches(
   // reader takes the last one (one pull under way at a time: the server shares messages among the
   // pulls waiting on a consumer, so two at once would interleave, out of order)
   let next: Promise<Pulled[]> | undefined;
-  const puller = new Puller(connectionOf(js), q.stream, name, PULL_TIMEOUT_MS);
+  const puller = new Puller(connectionOf(js), q.stream, name, PULL_TIMEOUT_MS, q.keepHeaderBytes);
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
@@ -130,6 +134,7 @@ export class Puller {
     private readonly stream: string,
     private readonly consumer: string,
     timeoutMs: number,
+    private readonly keepHeaderBytes = false,
   ) {
     this.inbox = createInbox(c.inboxPrefix);
     this.sub = c.nc.subscribe(`${this.inbox}.*`, { callback: (err, m) => this.receive(err, m) });
@@ -202,6 +207,7 @@ export class Puller {
       subject: m.subject,
       timeMs: info.timeMs,
       headers: messageHeaders(m),
+      ...(this.keepHeaderBytes ? { headerBytes: messageHeaderBytes(m) } : {}),
       data: m.data,
       pending: info.pending,
     });

@@ -1,0 +1,185 @@
+import type { StoredEvent } from "../../core/bus/ports";
+import type { CloudEvent } from "../../core/cloudevents/event";
+import { toJsonText } from "../../core/cloudevents/json";
+import { type HeaderReader, type JsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
+import { parseHeaderBlock } from "./message-headers";
+import type { RangeMessage, RangeQuery } from "./range-reader";
+import { type DecodeContext, decodeStored, tenantOf } from "./stored-event";
+
+/**
+ * A range read's batch as the reading thread hands it to the main thread (see read-worker.ts):
+ * numbers and bytes in arrays whose memory is transferred, not copied; a string per subject and type.
+ * Each event's header block, data and JSON format are in `bytes`, the JSON already made (its data's
+ * line breaks made spaces): a delivery writes those bytes as they are.
+ */
+export interface WireBatch {
+  seq: Float64Array;
+  time: Float64Array;
+  subjects: string[];
+  types: (string | undefined)[];
+  /** Per event, where its header block, data and JSON begin in `bytes`; then where the last ends. */
+  offsets: Uint32Array;
+  bytes: Uint8Array;
+  /** Messages that are not CloudEvents: skipped, to be logged by the main thread. */
+  skipped: { seq: number; subject: string; problems: string }[];
+}
+
+/** What the main thread asks of the reading thread. */
+export type ReaderRequest =
+  | { type: "read"; id: number; query: RangeQuery; credit: number }
+  /** The main thread took batches: `n` more may be sent. */
+  | { type: "credit"; id: number; n: number }
+  | { type: "cancel"; id: number }
+  | { type: "close" };
+
+/** What the reading thread answers. */
+export type ReaderReply =
+  | { type: "ready" }
+  | { type: "log"; msg: string; extra?: object }
+  | { type: "batch"; id: number; batch: WireBatch }
+  | { type: "end"; id: number }
+  | { type: "error"; id: number; message: string };
+
+const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+/** A header block as NATS writes one, from the headers as read (names as stored, the first value of each). */
+function headerBlock(h: HeaderReader): string {
+  let s = "NATS/1.0\r\n";
+  for (const k of h.keys()) s += `${k}: ${h.get(k)}\r\n`;
+  return `${s}\r\n`;
+}
+
+/** The batch for the main thread; `withJson`: the JSON format of each event too (not for header-only reads). */
+export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: boolean): WireBatch {
+  const n = read.length;
+  const seq = new Float64Array(n);
+  const time = new Float64Array(n);
+  const subjects: string[] = [];
+  const types: (string | undefined)[] = [];
+  const skipped: WireBatch["skipped"] = [];
+  const heads: Uint8Array[] = [];
+  const datas: Uint8Array[] = [];
+  const jsons: (JsonParts | undefined)[] = [];
+  let total = 0;
+  for (const m of read) {
+    const r = decodeStored(o, m.seq, m.subject, m.timeMs, m.headers, m.data);
+    if (!r.ok) {
+      skipped.push({ seq: m.seq, subject: m.subject, problems: r.problems });
+      continue;
+    }
+    const i = subjects.length;
+    seq[i] = m.seq;
+    time[i] = m.timeMs;
+    subjects.push(m.subject);
+    types.push(r.stored.type);
+    // the block as received; else as NATS would write it from the headers read
+    const head = m.headerBytes ?? (m.headers ? Buffer.from(headerBlock(m.headers)) : EMPTY);
+    const json = withJson ? (r.stored.json ?? { head: toJsonText(r.stored.event), tail: "" }) : undefined;
+    heads.push(head);
+    datas.push(m.data);
+    jsons.push(json);
+    total += head.length + m.data.length + (json ? jsonPartsLength(json) : 0);
+  }
+  const count = subjects.length;
+  const offsets = new Uint32Array(3 * count + 1);
+  // a buffer of its own (not a slice of Node's pool): its memory goes to the other thread
+  const bytes = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    offsets[3 * i] = at;
+    bytes.set(heads[i] as Uint8Array, at);
+    at += (heads[i] as Uint8Array).length;
+    offsets[3 * i + 1] = at;
+    bytes.set(datas[i] as Uint8Array, at);
+    at += (datas[i] as Uint8Array).length;
+    offsets[3 * i + 2] = at;
+    const json = jsons[i];
+    if (json) at = writeJsonParts(bytes, at, json);
+  }
+  offsets[3 * count] = at;
+  return {
+    seq: count === n ? seq : seq.slice(0, count),
+    time: count === n ? time : time.slice(0, count),
+    subjects,
+    types,
+    offsets,
+    bytes,
+    skipped,
+  };
+}
+
+/** The memory `postMessage` hands over with a batch. */
+export function transferables(b: WireBatch): ArrayBuffer[] {
+  return [b.seq.buffer, b.time.buffer, b.offsets.buffer, b.bytes.buffer] as ArrayBuffer[];
+}
+
+/** The batch's events, on the main thread (skipped messages logged as the thread reading inline does). */
+export function decodeBatch(o: DecodeContext, b: WireBatch): StoredEvent[] {
+  for (const s of b.skipped)
+    o.log("skipping a stored message that is not a valid CloudEvent", { seq: s.seq, subject: s.subject, problems: s.problems });
+  const out: StoredEvent[] = new Array(b.subjects.length);
+  // a Buffer over the memory handed over (no copy): its searches (the JSON's line breaks) are native
+  const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
+  for (let i = 0; i < out.length; i++) {
+    const subject = b.subjects[i] as string;
+    out[i] = new WireStoredEvent(
+      o,
+      b.seq[i] as number,
+      b.time[i] as number,
+      tenantOf(o, subject),
+      subject,
+      b.types[i],
+      bytes,
+      b.offsets,
+      3 * i,
+    );
+  }
+  return out;
+}
+
+/** An event of a batch: its JSON is the bytes made by the reading thread; the event itself is decoded only when asked for. */
+class WireStoredEvent implements StoredEvent {
+  private iso: string | undefined;
+  private parts: JsonParts | undefined;
+  private decoded: CloudEvent | undefined;
+
+  constructor(
+    private readonly o: DecodeContext,
+    readonly seq: number,
+    readonly storedAtMs: number,
+    readonly tenant: string,
+    readonly subject: string,
+    readonly type: string | undefined,
+    private readonly bytes: Uint8Array,
+    private readonly offsets: Uint32Array,
+    private readonly at: number,
+  ) {}
+
+  get storedAt(): string {
+    this.iso ??= new Date(this.storedAtMs).toISOString();
+    return this.iso;
+  }
+
+  get event(): CloudEvent {
+    if (this.decoded === undefined) {
+      const h = this.offsets[this.at] as number;
+      const d = this.offsets[this.at + 1] as number;
+      const j = this.offsets[this.at + 2] as number;
+      const headers = d > h ? parseHeaderBlock(utf8.decode(this.bytes.subarray(h, d))) : undefined;
+      const r = decodeStored(this.o, this.seq, this.subject, this.storedAtMs, headers, this.bytes.subarray(d, j));
+      // the reading thread checked it: a message that is no CloudEvent is not here
+      if (!r.ok) throw new Error(`stored message ${this.seq} is not a valid CloudEvent: ${r.problems}`);
+      this.decoded = r.stored.event;
+    }
+    return this.decoded;
+  }
+
+  get json(): JsonParts | undefined {
+    const j = this.offsets[this.at + 2] as number;
+    const end = this.offsets[this.at + 3] as number;
+    if (end === j) return undefined;
+    this.parts ??= { head: "", data: this.bytes.subarray(j, end), tail: "" };
+    return this.parts;
+  }
+}

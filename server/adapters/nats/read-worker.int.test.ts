@@ -1,0 +1,162 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StoredEvent } from "../../core/bus/ports";
+import { eventSubject } from "../../core/bus/subjects";
+import { createEvent } from "../../core/cloudevents/event";
+import { toJsonText } from "../../core/cloudevents/json";
+import { jsonPartsBuffer } from "../../core/cloudevents/nats";
+import { testConfig } from "../../testing/fixtures";
+import { createNatsEventStore, type NatsEventStoreOptions } from "./event-store";
+import { createReadWorker, type ReadWorker } from "./read-worker-client";
+
+const config = testConfig();
+const stream = config.STREAM_NAME;
+const prefix = config.SUBJECT_PREFIX;
+let nc: NatsConnection;
+let opts: NatsEventStoreOptions;
+const logged: string[] = [];
+const workers: ReadWorker[] = [];
+
+function reader(cfg = config): ReadWorker {
+  const w = createReadWorker(
+    { config: cfg, subjectPrefix: prefix, defaultTenant: "default" },
+    { subjectPrefix: prefix, defaultTenant: "default", log: (msg) => logged.push(msg) },
+  );
+  workers.push(w);
+  return w;
+}
+
+function event(i: number) {
+  const made = createEvent({
+    attributes: { specversion: "1.0", id: `e-${i}`, source: "/rw", type: `com.anumate.t${i % 3}`, tenantid: "acme", n: i },
+    data: { kind: "json", value: { i, text: i % 7 === 0 ? "two\nlines" : "one line", emoji: "é✓" } },
+  });
+  if (!made.ok) throw new Error("bad event");
+  return made.event;
+}
+
+/** What a delivery uses of each event: its position, attributes known without decoding, the JSON it writes, the event. */
+function seen(events: StoredEvent[]) {
+  return events.map((e) => ({
+    seq: e.seq,
+    tenant: e.tenant,
+    subject: e.subject,
+    type: e.type,
+    storedAtMs: e.storedAtMs,
+    storedAt: e.storedAt,
+    written: e.json ? jsonPartsBuffer(e.json).toString("utf8") : toJsonText(e.event),
+    event: toJsonText(e.event),
+  }));
+}
+
+async function readAll(store: ReturnType<typeof createNatsEventStore>, q: Parameters<typeof store.read>[0]) {
+  const out: StoredEvent[] = [];
+  for await (const batch of store.read(q)) out.push(...batch);
+  return out;
+}
+
+beforeAll(async () => {
+  nc = await connect({ servers: config.NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.add({ name: stream, subjects: [`${prefix}.>`] });
+  const js = jetstream(nc);
+  opts = {
+    js,
+    jsm,
+    stream,
+    subjectPrefix: prefix,
+    defaultTenant: "default",
+    maxPayload: 1_048_576,
+    publishTimeoutMs: 5_000,
+    connected: () => true,
+    log: (msg) => logged.push(msg),
+  };
+  const store = createNatsEventStore(opts);
+  // 700 events the bus wrote (binary mode, marked) …
+  const items = Array.from({ length: 700 }, (_, i) => {
+    const e = event(i);
+    return { event: e, tenant: "acme", subject: eventSubject(prefix, "acme", e.type), msgId: e.id };
+  });
+  await store.append(items);
+  // … one a service published straight to NATS in structured mode, and one that is no CloudEvent
+  const h = headers();
+  h.set("content-type", "application/cloudevents+json");
+  const direct = { specversion: "1.0", id: "d-1", source: "/svc", type: "com.anumate.t1", data: { x: 1 } };
+  await js.publish(eventSubject(prefix, "beta", "com.anumate.t1"), JSON.stringify(direct), { headers: h });
+  await js.publish(eventSubject(prefix, "beta", "com.anumate.t1"), "not an event");
+  await store.append(items.slice(0, 5).map((it) => ({ ...it, msgId: `${it.msgId}-again` })));
+});
+
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
+  await nc?.close();
+});
+
+describe("range reads on a thread of their own", () => {
+  it("give the same events as an inline read: positions, attributes, JSON bytes and the decoded event", async () => {
+    const inline = createNatsEventStore(opts);
+    const w = reader();
+    expect(await w.available()).toBe(true);
+    const threaded = createNatsEventStore({ ...opts, reader: w });
+    const q = { filterSubject: `${prefix}.>` };
+    logged.length = 0;
+    const [a, b] = [await readAll(inline, q), await readAll(threaded, q)];
+    expect(a.length).toBe(706); // 707 messages, one skipped
+    expect(seen(b)).toEqual(seen(a));
+    expect(seen(b)[7]?.written).toContain('"two\\nlines"');
+    expect(seen(b).find((e) => e.seq === 701)).toMatchObject({ tenant: "beta", type: "com.anumate.t1" });
+    // the message that is no CloudEvent is skipped and logged by both
+    expect(logged.filter((m) => m.includes("not a valid CloudEvent")).length).toBe(2);
+  });
+
+  it("read ranges bounded by sequence and time, and header-only reads (no JSON)", async () => {
+    const inline = createNatsEventStore(opts);
+    const threaded = createNatsEventStore({ ...opts, reader: reader() });
+    const q = { filterSubject: eventSubject(prefix, "acme", "com.anumate.t2"), fromSeq: 100, toSeq: 400 };
+    const [a, b] = [await readAll(inline, q), await readAll(threaded, q)];
+    expect(b.map((e) => e.seq)).toEqual(a.map((e) => e.seq));
+    expect(b.length).toBe(100);
+    const first = (await readAll(threaded, { filterSubject: `${prefix}.>`, toSeq: 1 }))[0] as StoredEvent;
+    const byTime = await readAll(threaded, { filterSubject: `${prefix}.>`, fromTime: first.storedAt });
+    expect(byTime[0]?.seq).toBe(1);
+    const headersOnly = { filterSubject: `${prefix}.>`, headersOnly: true };
+    const heads = await readAll(threaded, headersOnly);
+    expect(heads.map((e) => e.seq)).toEqual((await readAll(inline, headersOnly)).map((e) => e.seq));
+    expect(heads.length).toBe(705); // the event in structured mode is not one without its payload
+    expect(heads.every((e) => e.json === undefined && e.type !== undefined)).toBe(true);
+  });
+
+  it("reads several ranges at once; a read left early is cancelled and its consumer removed", async () => {
+    const threaded = createNatsEventStore({ ...opts, reader: reader() });
+    const q = { filterSubject: `${prefix}.>` };
+    const all = await Promise.all([readAll(threaded, q), readAll(threaded, { ...q, fromSeq: 300 }), readAll(threaded, q)]);
+    expect(all.map((r) => r.length)).toEqual([706, 407, 706]);
+    let taken = 0;
+    for await (const batch of threaded.read(q)) {
+      taken += batch.length;
+      break;
+    }
+    expect(taken).toBeGreaterThan(0);
+    const jsm = await jetstreamManager(nc);
+    const deadline = Date.now() + 5_000;
+    let left = 1;
+    while (left > 0 && Date.now() < deadline) {
+      left = 0;
+      for await (const c of jsm.consumers.list(stream)) if (c.name.startsWith("range_")) left++;
+      if (left > 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(left).toBe(0);
+  });
+
+  it("fall back to inline reads, and say so, when the thread cannot connect", async () => {
+    const unreachable = testConfig({ NATS_URL: "nats://127.0.0.1:1" });
+    const w = reader(unreachable);
+    logged.length = 0;
+    expect(await w.available()).toBe(false);
+    expect(logged.some((m) => m.includes("range reads go inline"))).toBe(true);
+    const store = createNatsEventStore({ ...opts, reader: w });
+    expect((await readAll(store, { filterSubject: `${prefix}.>` })).length).toBe(706);
+  });
+});
