@@ -105,7 +105,8 @@ export function createReadWorker(data: ReaderData, o: DecodeContext): ReadWorker
 
     async *read(q) {
       const w = await start();
-      if (!w) throw new Error("the reading thread is not running");
+      // (gone meanwhile: its exit failed the reads it knew of, not this one)
+      if (!w || worker !== w) throw new Error("the reading thread is not running");
       const id = ++nextId;
       const p: Pending = { batches: [], done: false, error: undefined, wake: undefined };
       reads.set(id, p);
