@@ -45,6 +45,12 @@ export interface NatsEventStore extends EventStore {
  * 1 KB events went from 25–31k to 26–37k events/s with 1,024 → 256/128, `npm run bench:delivery`).
  */
 const READ_BATCH = 128;
+/**
+ * The same on the reading thread, where the pulls' writes and the parsing garbage are off the main
+ * thread: fewer, larger pulls (twelve replays each way, alternated: WebSocket 0.51 → 0.57 × raw,
+ * SSE 0.62 → 0.64, medians; docs/benchmarks.md, eighth round).
+ */
+const THREAD_READ_BATCH = 512;
 
 const NATS_HEADER_LINE = 12; // "NATS/1.0\r\n" + final "\r\n"
 
@@ -170,7 +176,7 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
   async function* read(q: RangeInput): AsyncGenerator<StoredEvent[]> {
     const query = { stream: o.stream, batch: READ_BATCH, ...q };
     if (o.reader && (await o.reader.available())) {
-      yield* o.reader.read(query);
+      yield* o.reader.read({ ...query, batch: THREAD_READ_BATCH });
       return;
     }
     for await (const batch of readRangeBatches(o.js, o.jsm, query)) {
