@@ -74,7 +74,33 @@ describe("Redis down", () => {
 });
 
 describe("NATS down", () => {
+  /** What a replay of everything stored would send (a dry run: counted on the reading thread). */
+  async function replayCount(): Promise<number> {
+    const res = await fetch(`${app.url}/api/replays`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ from: { sequence: 1 }, target: { type: "stream" }, dryRun: true }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { count: number }).count;
+  }
+
+  /** The ids a replay of everything stored sends to the live view, read to its end. */
+  async function replayIds(): Promise<string[]> {
+    const res = await fetch(`${app.url}/api/replays`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ from: { sequence: 1 }, target: { type: "stream" }, ratePerSec: 100_000 }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const text = await (await fetch(`${app.url}/api/stream?replay=${id}`)).text();
+    return [...text.matchAll(/^event: cloudevent\ndata: (.*)$/gm)].map((m) => (JSON.parse(m[1] as string) as { id: string }).id);
+  }
+
   it("says unhealthy (503), answers publishes 503 with Retry-After, and recovers", async () => {
+    const before = await replayCount(); // the reading thread and its own connection are up
+    expect(before).toBeGreaterThan(0);
     await nats.kill("SIGKILL");
     await until(async () => (await health()).status === 503);
     expect((await health()).body).toMatchObject({ status: "unhealthy", details: { nats_connected: false } });
@@ -87,7 +113,13 @@ describe("NATS down", () => {
 
     await nats.start();
     await until(async () => (await health()).status === 200);
-    expect((await publish()).status).toBe(202);
+    const id = randomUUID();
+    expect((await publish(id)).status).toBe(202);
+    // replays read again once the thread's connection is back: everything stored, the new event last
+    await until(async () => (await replayCount().catch(() => 0)) === before + 1, 15_000, "the reading thread reconnected");
+    const ids = await replayIds();
+    expect(ids.length).toBe(before + 1);
+    expect(ids.at(-1)).toBe(id);
   });
 
   it("loses nothing acknowledged when nats-server is killed (-9) under publish load", async () => {
