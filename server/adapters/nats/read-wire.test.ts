@@ -38,6 +38,8 @@ describe("read-wire (a batch handed from the reading thread to the main thread)"
     const sent = encodeBatch(ctx, read, true);
     const got = decodeBatch(ctx, handOver(sent));
     expect(sent.bytes.byteLength).toBe(0); // moved, not copied
+    // each distinct subject and type once
+    expect(sent.names).toEqual(["", "ev.acme.com.anumate.t1", "com.anumate.t1", "ev.acme.com.anumate.t0", "com.anumate.t0"]);
     expect(got.length).toBe(3);
     for (const [i, m] of read.entries()) {
       const r = decodeStored(ctx, m.seq, m.subject, m.timeMs, m.headers, m.data);

@@ -8,15 +8,19 @@ import { type DecodeContext, decodeStored, tenantOf } from "./stored-event";
 
 /**
  * A range read's batch as the reading thread hands it to the main thread (see read-worker.ts):
- * numbers and bytes in arrays whose memory is transferred, not copied; a string per subject and type.
+ * numbers and bytes in arrays whose memory is transferred, not copied; each distinct subject and type
+ * once (a range holds few: tenant × type), each event naming its own by index.
  * Each event's header block, data and JSON format are in `bytes`, the JSON already made (its data's
  * line breaks made spaces): a delivery writes those bytes as they are.
  */
 export interface WireBatch {
   seq: Float64Array;
   time: Float64Array;
-  subjects: string[];
-  types: (string | undefined)[];
+  /** Each event's subject and type: indexes into `names` (a type of 0: not known without decoding). */
+  subject: Uint32Array;
+  type: Uint32Array;
+  /** Distinct subjects and types; entry 0 is unused. */
+  names: string[];
   /** Per event, where its header block, data and JSON begin in `bytes`; then where the last ends. */
   offsets: Uint32Array;
   bytes: Uint8Array;
@@ -55,8 +59,19 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
   const n = read.length;
   const seq = new Float64Array(n);
   const time = new Float64Array(n);
-  const subjects: string[] = [];
-  const types: (string | undefined)[] = [];
+  const subject = new Uint32Array(n);
+  const type = new Uint32Array(n);
+  const names: string[] = [""];
+  const index = new Map<string, number>();
+  const nameOf = (s: string) => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = names.push(s) - 1;
+      index.set(s, i);
+    }
+    return i;
+  };
+  let count = 0;
   const skipped: WireBatch["skipped"] = [];
   const heads: Uint8Array[] = [];
   const datas: Uint8Array[] = [];
@@ -68,11 +83,11 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
       skipped.push({ seq: m.seq, subject: m.subject, problems: r.problems });
       continue;
     }
-    const i = subjects.length;
+    const i = count++;
     seq[i] = m.seq;
     time[i] = m.timeMs;
-    subjects.push(m.subject);
-    types.push(r.stored.type);
+    subject[i] = nameOf(m.subject);
+    type[i] = r.stored.type === undefined ? 0 : nameOf(r.stored.type);
     // the block as received; else as NATS would write it from the headers read
     const head = m.headerBytes ?? (m.headers ? Buffer.from(headerBlock(m.headers)) : EMPTY);
     const json = withJson ? (r.stored.json ?? { head: toJsonText(r.stored.event), tail: "" }) : undefined;
@@ -81,7 +96,6 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
     jsons.push(json);
     total += head.length + m.data.length + (json ? jsonPartsLength(json) : 0);
   }
-  const count = subjects.length;
   const offsets = new Uint32Array(3 * count + 1);
   // a buffer of its own (not a slice of Node's pool): its memory goes to the other thread
   const bytes = Buffer.allocUnsafeSlow(total);
@@ -101,8 +115,9 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
   return {
     seq: count === n ? seq : seq.slice(0, count),
     time: count === n ? time : time.slice(0, count),
-    subjects,
-    types,
+    subject: count === n ? subject : subject.slice(0, count),
+    type: count === n ? type : type.slice(0, count),
+    names,
     offsets,
     bytes,
     skipped,
@@ -111,25 +126,26 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
 
 /** The memory `postMessage` hands over with a batch. */
 export function transferables(b: WireBatch): ArrayBuffer[] {
-  return [b.seq.buffer, b.time.buffer, b.offsets.buffer, b.bytes.buffer] as ArrayBuffer[];
+  return [b.seq.buffer, b.time.buffer, b.subject.buffer, b.type.buffer, b.offsets.buffer, b.bytes.buffer] as ArrayBuffer[];
 }
 
 /** The batch's events, on the main thread (skipped messages logged as the thread reading inline does). */
 export function decodeBatch(o: DecodeContext, b: WireBatch): StoredEvent[] {
   for (const s of b.skipped)
     o.log("skipping a stored message that is not a valid CloudEvent", { seq: s.seq, subject: s.subject, problems: s.problems });
-  const out: StoredEvent[] = new Array(b.subjects.length);
+  const out: StoredEvent[] = new Array(b.seq.length);
   // a Buffer over the memory handed over (no copy): its searches (the JSON's line breaks) are native
   const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);
   for (let i = 0; i < out.length; i++) {
-    const subject = b.subjects[i] as string;
+    const subject = b.names[b.subject[i] as number] as string;
+    const type = b.type[i] as number;
     out[i] = new WireStoredEvent(
       o,
       b.seq[i] as number,
       b.time[i] as number,
       tenantOf(o, subject),
       subject,
-      b.types[i],
+      type === 0 ? undefined : b.names[type],
       bytes,
       b.offsets,
       3 * i,
