@@ -174,8 +174,9 @@ export function createNatsEventStore(o: NatsEventStoreOptions): NatsEventStore {
   }
 
   async function* read(q: RangeInput): AsyncGenerator<StoredEvent[]> {
-    const query = { stream: o.stream, batch: READ_BATCH, ...q };
-    if (o.reader && (await o.reader.available())) {
+    const { offload, ...range } = q;
+    const query = { stream: o.stream, batch: READ_BATCH, ...range };
+    if (offload && o.reader && (await o.reader.available())) {
       yield* o.reader.read({ ...query, batch: THREAD_READ_BATCH });
       return;
     }

@@ -50,9 +50,10 @@ function seen(events: StoredEvent[]) {
   }));
 }
 
+/** Everything `q` reads, offloaded (a store with a reading thread reads it there). */
 async function readAll(store: ReturnType<typeof createNatsEventStore>, q: Parameters<typeof store.read>[0]) {
   const out: StoredEvent[] = [];
-  for await (const batch of store.read(q)) out.push(...batch);
+  for await (const batch of store.read({ ...q, offload: true })) out.push(...batch);
   return out;
 }
 
@@ -99,10 +100,24 @@ describe("range reads on a thread of their own", () => {
     const inline = createNatsEventStore(opts);
     const w = reader();
     expect(await w.available()).toBe(true);
-    const threaded = createNatsEventStore({ ...opts, reader: w });
+    let threadReads = 0;
+    const threaded = createNatsEventStore({
+      ...opts,
+      reader: {
+        ...w,
+        read: (q) => {
+          threadReads++;
+          return w.read(q);
+        },
+      },
+    });
     const q = { filterSubject: `${prefix}.>` };
     logged.length = 0;
     const [a, b] = [await readAll(inline, q), await readAll(threaded, q)];
+    expect(threadReads).toBe(1);
+    // a read not offloaded stays on this thread
+    for await (const _ of threaded.read(q)) break;
+    expect(threadReads).toBe(1);
     expect(a.length).toBe(706); // 707 messages, one skipped
     expect(seen(b)).toEqual(seen(a));
     expect(seen(b)[7]?.written).toContain('"two\\nlines"');
@@ -134,7 +149,7 @@ describe("range reads on a thread of their own", () => {
     const all = await Promise.all([readAll(threaded, q), readAll(threaded, { ...q, fromSeq: 300 }), readAll(threaded, q)]);
     expect(all.map((r) => r.length)).toEqual([706, 407, 706]);
     let taken = 0;
-    for await (const batch of threaded.read(q)) {
+    for await (const batch of threaded.read({ ...q, offload: true })) {
       taken += batch.length;
       break;
     }

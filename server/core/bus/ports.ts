@@ -77,6 +77,12 @@ export interface RangeInput {
   toTime?: string;
   /** Attributes only (no data): enough to filter and count. */
   headersOnly?: boolean;
+  /**
+   * The reader does much per event on this thread (deliveries, with their answers): read where it
+   * costs this thread least, e.g. on another one, where the store can. A reader doing little per
+   * event (a live view's frames) reads on its own thread: handing events over costs it more.
+   */
+  offload?: boolean;
 }
 
 /** Where events live (JetStream). */

@@ -199,7 +199,7 @@ export function createReplayService(o: ReplayServiceOptions) {
     };
     const batchSize = Math.min(100, Math.max(1, Math.ceil(ratePerSec / 10)));
     try {
-      for await (const read of o.store.read(range)) {
+      for await (const read of o.store.read({ ...range, offload: true })) {
         for (const e of read) {
           if (h.cancelled()) return;
           if (!accept(e)) continue;
