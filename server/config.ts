@@ -120,7 +120,7 @@ const envSchema = z.object({
   METRICS_SECOND_RETENTION: positiveInt(3600),
   /** Seconds the per-minute metric buckets, latency histograms and lag samples are kept. @default 172800 (2 days) */
   METRICS_MINUTE_RETENTION: positiveInt(172_800),
-  /** `true`: ranges of the stream (replays, their dry-run counts) are read on a worker thread with a NATS connection of its own. @default true */
+  /** `true`: replays into a subscription read the stream on a worker thread with a NATS connection of its own. @default true */
   RANGE_READ_THREAD: z
     .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
     .default("true")
