@@ -30,7 +30,8 @@ import { analyzeProfile, formatProfile } from "./profile";
  * BENCH_ONLY to profile one section); its summary is printed at the end.
  *
  * Env: BENCH_WARMUP_SEC (2), BENCH_DURATION_SEC (10), BENCH_REPEAT (2), BENCH_DRAIN_EVENTS (50000),
- * BENCH_ONLY (comma-separated: latency, drain, replay), BENCH_DRAIN_TARGETS (internal,ws), BENCH_REPLAY_TARGETS (sse,ws).
+ * BENCH_ONLY (comma-separated: latency, drain, replay; and, only when named, interference: WS × 1 latency at
+ * 2,000/s while replays run back to back into another subscription), BENCH_DRAIN_TARGETS (internal,ws), BENCH_REPLAY_TARGETS (sse,ws).
  */
 
 const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 2);
@@ -39,6 +40,8 @@ const REPEAT = Number(process.env.BENCH_REPEAT ?? 2);
 const N = Number(process.env.BENCH_DRAIN_EVENTS ?? 50_000);
 const ONLY = process.env.BENCH_ONLY?.split(",").map((k) => k.trim());
 const selected = (k: string) => ONLY === undefined || ONLY.includes(k);
+/** Only when asked for (BENCH_ONLY=interference): WS × 1 latency with replays into another subscription alongside. */
+const INTERFERENCE = ONLY?.includes("interference") ?? false;
 const REPLAY_TARGETS = (process.env.BENCH_REPLAY_TARGETS ?? "sse,ws").split(",");
 const DRAIN_TARGETS = (process.env.BENCH_DRAIN_TARGETS ?? "internal,ws").split(",");
 const RUN = randomBytes(3).toString("hex");
@@ -244,6 +247,8 @@ let productScript = "";
 
 interface LatencyRow {
   transport: Transport;
+  /** Events/s replayed into another subscription during the window (the `interference` section). */
+  replayedPerSec?: number;
   rate: number;
   clients: number;
   run: number;
@@ -264,7 +269,60 @@ interface LatencyRow {
  * read by a raw durable pull consumer `consume()` in this process, acking each. */
 type Transport = "WS" | "SSE" | "raw";
 
-async function latencyCase(transport: Transport, rate: number, clients: number, run: number): Promise<LatencyRow> {
+/**
+ * Replays of `range` into a WebSocket subscription of its own (which also gets the live events),
+ * back to back at full speed, until the returned stop is called; it resolves to the replayed events.
+ */
+async function replaysAlongside(range: { first: number; last: number }, run: number): Promise<() => Promise<number>> {
+  const p = productInfo as ProductReady;
+  const sub = await api<{ id: string }>(p.url, "POST", "/api/subscriptions", {
+    name: `bench-bg-${RUN}-${run}`,
+    tenant: TENANT,
+    target: { type: "websocket" },
+    startAt: { type: "new" },
+    maxInFlight: 1000,
+  });
+  let replayed = 0;
+  const c = await wsClient(`${p.url.replace("http://", "ws://")}/api/ws`, sub.id, 500, (s) => {
+    if (s.includes('"replayId"')) replayed++;
+  });
+  await c.subscribed;
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      const r = await api<{ id: string }>(p.url, "POST", "/api/replays", {
+        from: { sequence: range.first },
+        to: { sequence: range.last },
+        target: { type: "subscription", id: sub.id },
+        ratePerSec: 100_000,
+      });
+      for (;;) {
+        await sleep(100);
+        const st = await api<{ state: string }>(p.url, "GET", `/api/replays/${r.id}`);
+        if (st.state !== "pending" && st.state !== "running") break;
+        if (stop) {
+          await api(p.url, "DELETE", `/api/replays/${r.id}`).catch(() => {});
+          break;
+        }
+      }
+    }
+  })();
+  return async () => {
+    stop = true;
+    await loop;
+    c.ws.close();
+    await api(p.url, "DELETE", `/api/subscriptions/${sub.id}`).catch(() => {});
+    return replayed;
+  };
+}
+
+async function latencyCase(
+  transport: Transport,
+  rate: number,
+  clients: number,
+  run: number,
+  alongside?: { first: number; last: number },
+): Promise<LatencyRow> {
   const p = productInfo as ProductReady;
   const wsUrl = `${p.url.replace("http://", "ws://")}/api/ws`;
   // the window is known once the publisher says when its warm-up ends; until then nothing counts
@@ -330,6 +388,9 @@ async function latencyCase(transport: Transport, rate: number, clients: number, 
         ? `${clients} WS clients on one durable subscription, sharing the events (each event to one client; maxInFlight ${perClient} per client)`
         : "1 WS client, durable subscription, maxInFlight 500, acks every event";
   }
+  const stopReplays = alongside ? await replaysAlongside(alongside, run) : undefined;
+  const replaysStarted = performance.now();
+  if (alongside) note += "; meanwhile, replays of the pre-loaded range into another WebSocket subscription, back to back";
   await sleep(300);
   const pub = startChild("publisher", publisherScript, [
     JSON.stringify({
@@ -359,6 +420,8 @@ async function latencyCase(transport: Transport, rate: number, clients: number, 
     postLatencyMs: { p50: number; p99: number };
   }>("RESULT");
   await pub.exited;
+  const replayed = stopReplays ? await stopReplays() : 0;
+  const replayMs = performance.now() - replaysStarted;
   await sleep(1000); // stragglers
   for (const c of closers) c();
   if (subId) await api(p.url, "DELETE", `/api/subscriptions/${subId}`).catch(() => {});
@@ -380,6 +443,7 @@ async function latencyCase(transport: Transport, rate: number, clients: number, 
     note,
     postP50: res.postLatencyMs.p50,
     postP99: res.postLatencyMs.p99,
+    ...(stopReplays ? { replayedPerSec: (replayed * 1000) / replayMs } : {}),
   };
 }
 
@@ -604,6 +668,12 @@ async function main() {
 
   const lat: LatencyRow[] = [];
   const thr: ThroughputRow[] = [];
+  const logLatency = (r: LatencyRow) => {
+    lat.push(r);
+    console.log(
+      `latency ${r.transport} ${r.rate}/s × ${r.clients} client(s)${r.replayedPerSec === undefined ? "" : `, ${int(r.replayedPerSec)} events/s replayed alongside`} run ${r.run}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms (POST p50 ${r.postP50.toFixed(1)} p99 ${r.postP99.toFixed(1)} ms), ${r.samples} samples (${r.received} received), CPU % server·clients·nats·publisher·other ${fmtCpu(r.cpu)}`,
+    );
+  };
   try {
     if (selected("latency")) {
       startProfile();
@@ -614,11 +684,7 @@ async function main() {
         // the baseline for one client: what a bare @nats-io client gets on this machine, in the same run
         for (const transport of clients === 1 ? (["raw", "WS", "SSE"] as const) : (["WS", "SSE"] as const)) {
           for (let run = 1; run <= REPEAT; run++) {
-            const r = await latencyCase(transport, rate, clients, run);
-            lat.push(r);
-            console.log(
-              `latency ${transport} ${rate}/s × ${clients} client(s) run ${run}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms (POST p50 ${r.postP50.toFixed(1)} p99 ${r.postP99.toFixed(1)} ms), ${r.samples} samples (${r.received} received), CPU % server·clients·nats·publisher·other ${fmtCpu(r.cpu)}`,
-            );
+            logLatency(await latencyCase(transport, rate, clients, run));
           }
         }
       }
@@ -655,6 +721,13 @@ async function main() {
         await nc.close();
       }
     }
+    if (INTERFERENCE) {
+      // live latency while a subscription catches up through replays at full speed
+      console.log(`pre-loading ${N} events …`);
+      const range = await preload(N);
+      startProfile();
+      for (let run = 1; run <= REPEAT; run++) logLatency(await latencyCase("WS", 2000, 1, run, range));
+    }
   } finally {
     await product.stop();
     await cleanup(p.config).catch(() => {});
@@ -672,9 +745,11 @@ async function main() {
     out.push("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|");
     for (const r of lat) {
       const target = r.clients > 1 ? 50 : 20;
-      const verdict = r.transport === "raw" ? "baseline" : r.p99 <= target ? "met" : "**missed**";
+      // with replays alongside: a figure to compare (RANGE_READ_THREAD), not one of the targets
+      const measured = r.transport !== "raw" && r.replayedPerSec === undefined;
+      const verdict = r.transport === "raw" ? "baseline" : !measured ? "–" : r.p99 <= target ? "met" : "**missed**";
       out.push(
-        `| ${r.transport} | ${int(r.rate)}/s × ${r.clients} client${r.clients > 1 ? "s" : ""} | ${r.run} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${f1(r.max)} | ${r.postP50.toFixed(1)} / ${r.postP99.toFixed(1)} | ${int(r.samples)} (${int(r.published)}) | ${fmtCpu(r.cpu)} | ${r.transport === "raw" ? "–" : `≤ ${target}`} | ${verdict} |`,
+        `| ${r.transport} | ${int(r.rate)}/s × ${r.clients} client${r.clients > 1 ? "s" : ""}${r.replayedPerSec === undefined ? "" : ` + ${int(r.replayedPerSec)}/s replayed alongside`} | ${r.run} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${f1(r.max)} | ${r.postP50.toFixed(1)} / ${r.postP99.toFixed(1)} | ${int(r.samples)} (${int(r.published)}) | ${fmtCpu(r.cpu)} | ${measured ? `≤ ${target}` : "–"} | ${verdict} |`,
       );
     }
     out.push("");
