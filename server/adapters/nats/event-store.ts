@@ -30,7 +30,7 @@ export interface NatsEventStoreOptions {
   publishTimeoutMs: number;
   connected: () => boolean;
   log: (msg: string, extra?: object) => void;
-  /** Where ranges are read when it is running (a thread of its own); else on this one. */
+  /** Where offloaded reads (`RangeInput.offload`) go while it runs: a thread of its own. The rest read on this one. */
   reader?: ReadWorker;
 }
 

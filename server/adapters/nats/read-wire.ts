@@ -4,7 +4,7 @@ import { toJsonText } from "../../core/cloudevents/json";
 import { type HeaderReader, type JsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
 import { parseHeaderBlock } from "./message-headers";
 import type { RangeMessage, RangeQuery } from "./range-reader";
-import { type DecodeContext, decodeStored, tenantOf } from "./stored-event";
+import { type DecodeContext, decodeStored, logSkipped, tenantOf } from "./stored-event";
 
 /**
  * A range read's batch as the reading thread hands it to the main thread (see read-worker.ts):
@@ -131,8 +131,7 @@ export function transferables(b: WireBatch): ArrayBuffer[] {
 
 /** The batch's events, on the main thread (skipped messages logged as the thread reading inline does). */
 export function decodeBatch(o: DecodeContext, b: WireBatch): StoredEvent[] {
-  for (const s of b.skipped)
-    o.log("skipping a stored message that is not a valid CloudEvent", { seq: s.seq, subject: s.subject, problems: s.problems });
+  for (const s of b.skipped) logSkipped(o, s.seq, s.subject, s.problems);
   const out: StoredEvent[] = new Array(b.seq.length);
   // a Buffer over the memory handed over (no copy): its searches (the JSON's line breaks) are native
   const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);

@@ -101,6 +101,11 @@ export function toStored(
 ): StoredEvent | undefined {
   const r = decodeStored(o, seq, subject, timeMs, h, data);
   if (r.ok) return r.stored;
-  o.log("skipping a stored message that is not a valid CloudEvent", { seq, subject, problems: r.problems });
+  logSkipped(o, seq, subject, r.problems);
   return undefined;
+}
+
+/** Logs a stored message a reader skips: it is no CloudEvent. */
+export function logSkipped(o: DecodeContext, seq: number, subject: string, problems: string): void {
+  o.log("skipping a stored message that is not a valid CloudEvent", { seq, subject, problems });
 }
