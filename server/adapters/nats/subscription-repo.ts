@@ -1,5 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { type KV, Kvm } from "@nats-io/kv";
+import { type Bucket, type KV, Kvm } from "@nats-io/kv";
 import { AppError } from "../../../lib/errors";
 import type {
   AttemptError,
@@ -20,20 +20,36 @@ import { isKvKey } from "./kv-keys";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-export async function openKv(js: JetStreamClient, bucket: string, opts: { history?: number; ttlMs?: number } = {}): Promise<KV> {
-  return new Kvm(js).create(bucket, { history: opts.history ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) });
+export async function openKv(
+  js: JetStreamClient,
+  bucket: string,
+  opts: { history?: number; ttlMs?: number } = {},
+): Promise<Bucket> {
+  // (the client's KV implementation: its stream and subject prefix are needed by `keysOf`)
+  return (await new Kvm(js).create(bucket, { history: opts.history ?? 1, ...(opts.ttlMs ? { ttl: opts.ttlMs } : {}) })) as Bucket;
+}
+
+/**
+ * The keys under `filter` that have a last entry (a deleted or purged one too: callers read each),
+ * from the subjects of the bucket's stream. `kv.keys()` of nats.js leaves an ordered consumer on
+ * the server for each call, removed only after 5 minutes idle: every listing of subscriptions and
+ * every status read (the console polls both) added one, 106 of them after a bench's 100 WebSocket
+ * clients subscribed.
+ */
+export async function keysOf(kv: Bucket, filter: string): Promise<string[]> {
+  const si = await kv.jsm.streams.info(kv.stream, { subjects_filter: `${kv.prefix}.${filter}` });
+  return Object.keys(si.state.subjects ?? {}).map((subject) => subject.slice(kv.prefix.length + 1));
 }
 
 const nameKey = (tenant: string | undefined, name: string) => `name.${tenant ?? "_all"}.${name}`;
 
-export function createSubscriptionRepo(kv: KV): SubscriptionRepo {
+export function createSubscriptionRepo(kv: Bucket): SubscriptionRepo {
   const parse = (v: Uint8Array): Subscription => JSON.parse(dec.decode(v)) as Subscription;
 
   return {
     async list() {
       const out: Subscription[] = [];
-      const keys = await kv.keys("sub.*");
-      for await (const k of keys) {
+      for (const k of await keysOf(kv, "sub.*")) {
         const e = await kv.get(k);
         if (e && e.operation === "PUT" && e.length > 0) out.push(parse(e.value));
       }
@@ -106,15 +122,14 @@ export function createAttemptLog(kv: KV): AttemptLog {
 }
 
 /** Per-replica status in a KV bucket whose entries expire (a replica that died stops counting). */
-export function createStatusBoard(kv: KV): StatusBoard {
+export function createStatusBoard(kv: Bucket): StatusBoard {
   return {
     async report(sub, status) {
       await kv.put(`${sub}.${status.instance}`, enc.encode(JSON.stringify(status)));
     },
     async read(sub) {
       const out: MemberStatus[] = [];
-      const keys = await kv.keys(`${sub}.*`);
-      for await (const k of keys) {
+      for (const k of await keysOf(kv, `${sub}.*`)) {
         const e = await kv.get(k);
         if (e && e.operation === "PUT" && e.length > 0) out.push(JSON.parse(dec.decode(e.value)) as MemberStatus);
       }
