@@ -115,14 +115,6 @@ export function createJobStore(kv: KV): JobStore {
       const e = await kv.get(id);
       return e && e.operation === "PUT" && e.length > 0 ? (JSON.parse(dec.decode(e.value)) as Job) : undefined;
     },
-    async list() {
-      const out: Job[] = [];
-      for await (const k of await kv.keys()) {
-        const e = await kv.get(k);
-        if (e && e.operation === "PUT" && e.length > 0) out.push(JSON.parse(dec.decode(e.value)) as Job);
-      }
-      return out;
-    },
   };
 }
 

@@ -74,7 +74,6 @@ export interface Job {
 export interface JobStore {
   put(job: Job): Promise<void>;
   get(id: string): Promise<Job | undefined>;
-  list(): Promise<Job[]>;
 }
 
 export interface AuditRecord {
