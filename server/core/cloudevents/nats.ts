@@ -243,6 +243,8 @@ export function markedKind(headers: HeaderReader): string | undefined {
  * then `tail`. Without `data`, `head` + `tail` is the whole text.
  */
 export interface JsonParts {
+  /** Text written before `head`: a frame's own, around an event's JSON (kept apart: `head` is not copied into a new string). */
+  readonly pre?: string;
   readonly head: string;
   readonly data?: Uint8Array;
   readonly tail: string;
@@ -250,7 +252,8 @@ export interface JsonParts {
 
 /** The bytes of the parts written out. */
 export function jsonPartsLength(p: JsonParts): number {
-  return Buffer.byteLength(p.head) + (p.data?.length ?? 0) + Buffer.byteLength(p.tail);
+  const pre = p.pre === undefined ? 0 : Buffer.byteLength(p.pre);
+  return pre + Buffer.byteLength(p.head) + (p.data?.length ?? 0) + Buffer.byteLength(p.tail);
 }
 
 /**
@@ -258,7 +261,8 @@ export function jsonPartsLength(p: JsonParts): number {
  * whitespace; CR and LF are never part of a longer UTF-8 sequence) — and returns where they end.
  */
 export function writeJsonParts(out: Buffer, at: number, p: JsonParts): number {
-  let end = at + out.write(p.head, at, "utf8");
+  let end = p.pre === undefined ? at : at + out.write(p.pre, at, "utf8");
+  end += out.write(p.head, end, "utf8");
   if (p.data) {
     const data = p.data;
     out.set(data, end);

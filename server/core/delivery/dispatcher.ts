@@ -1,4 +1,4 @@
-import { eventLogFields, eventTrace, noopTracer, type Tracer } from "../tracing";
+import { eventLogFields, eventTrace, noopTracer, type Tracer, type TraceSpan } from "../tracing";
 import { Wakeup } from "../wakeup";
 import { retryDelayMs } from "./backoff";
 import { CircuitBreaker, type CircuitState } from "./breaker";
@@ -64,6 +64,14 @@ const PULL_RETRY_MS = [10, 100, 250, 500, 1000];
  */
 const RUNAWAY_DELIVERIES = 20;
 
+/** The failures on record of a first delivery (shared: never changed). */
+const NO_HISTORY: AttemptError[] = [];
+
+/** The outcome of a target that threw. */
+function thrown(e: unknown): DeliveryOutcome {
+  return { ok: false, message: e instanceof Error ? e.message : String(e), retryable: true };
+}
+
 /**
  * Delivers one subscription's events in this process: pulls only as many as the target can take
  * (and the circuit allows), skips events the attribute filters reject (acknowledged, not counted),
@@ -75,7 +83,10 @@ export class Dispatcher {
   private readonly breaker: CircuitBreaker;
   private running = false;
   private loop: Promise<void> | undefined;
-  private inFlight = new Set<Promise<void>>();
+  /** Deliveries being handled (pulled, not yet settled). */
+  private active = 0;
+  /** Called when the last delivery under way settles (`stop` waits for it). */
+  private drained: (() => void) | undefined;
   private readonly wakeup = new Wakeup();
   /** Slots promised to pulls under way (not yet received). */
   private reserved = 0;
@@ -153,8 +164,11 @@ export class Dispatcher {
     for (const src of this.sources) src.stop();
     this.poke();
     await this.loop;
-    const settle = Promise.allSettled([...this.inFlight]);
-    await Promise.race([settle, new Promise((r) => setTimeout(r, graceMs).unref())]);
+    if (this.active > 0) {
+      const settled = new Promise<void>((r) => (this.drained = r));
+      await Promise.race([settled, new Promise((r) => setTimeout(r, graceMs).unref())]);
+      this.drained = undefined;
+    }
     clearInterval(this.heartbeat);
   }
 
@@ -208,10 +222,7 @@ export class Dispatcher {
           if (!this.running || source.ended) break;
         } else await new Promise((r) => setTimeout(r, 0));
       }
-      const free = Math.min(
-        this.sub.maxInFlight - this.inFlight.size - this.reserved,
-        this.deps.target.capacity() - this.reserved,
-      );
+      const free = Math.min(this.sub.maxInFlight - this.active - this.reserved, this.deps.target.capacity() - this.reserved);
       const allowed = this.breaker.allowance(Math.max(0, Math.min(free, want)));
       this.stats.circuit = this.breaker.state;
       if (allowed <= 0) {
@@ -249,35 +260,50 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * Handles one delivery to its end. The usual one (a first attempt, acknowledged) goes through
+   * without an async function: one promise reaction for the target's answer, nothing else per event.
+   */
   private track(d: Delivery | UndecodableDelivery, probe: boolean): void {
-    const p = this.settle(d, probe);
-    this.inFlight.add(p);
-    this.stats.inFlight = this.inFlight.size;
-    void p.then(() => {
-      this.inFlight.delete(p);
-      this.stats.inFlight = this.inFlight.size;
-      this.poke();
+    this.active++;
+    this.stats.inFlight = this.active;
+    let pending: Promise<void> | undefined;
+    try {
+      pending = "undecodable" in d ? this.poison(d) : this.handle(d, probe);
+    } catch (e) {
+      this.handlingFailed(d, e);
+    }
+    if (!pending) this.settled(probe);
+    else
+      pending.then(
+        () => this.settled(probe),
+        (e) => {
+          this.handlingFailed(d, e);
+          this.settled(probe);
+        },
+      );
+  }
+
+  private settled(probe: boolean): void {
+    // a probe that ended without an answer from the target (skipped, handed back, dead-lettered unseen) frees the probe slot
+    if (probe) this.breaker.release();
+    this.active--;
+    this.stats.inFlight = this.active;
+    if (this.active === 0) this.drained?.();
+    this.poke();
+  }
+
+  private handlingFailed(d: Delivery | UndecodableDelivery, e: unknown): void {
+    this.deps.log("error", "delivery handling failed", {
+      subscription: this.sub.id,
+      seq: d.seq,
+      err: String(e),
+      ...("undecodable" in d ? {} : eventLogFields(d.event, d.tenant)),
     });
   }
 
-  /** Handles one delivery to its end; never rejects. */
-  private async settle(d: Delivery | UndecodableDelivery, probe: boolean): Promise<void> {
-    try {
-      await ("undecodable" in d ? this.poison(d) : this.handle(d, probe));
-    } catch (e) {
-      this.deps.log("error", "delivery handling failed", {
-        subscription: this.sub.id,
-        seq: d.seq,
-        err: String(e),
-        ...("undecodable" in d ? {} : eventLogFields(d.event, d.tenant)),
-      });
-    } finally {
-      // a probe that ended without an answer from the target (skipped, handed back, dead-lettered unseen) frees the probe slot
-      if (probe) this.breaker.release();
-    }
-  }
-
-  private async handle(delivered: Delivery, probe: boolean): Promise<void> {
+  /** Undefined when it ended at once (skipped, handed back). */
+  private handle(delivered: Delivery, probe: boolean): Promise<void> | undefined {
     const sub = this.sub;
     if (!matchesRead(delivered, sub.types, sub.filters)) {
       delivered.ack();
@@ -286,68 +312,101 @@ export class Dispatcher {
       return;
     }
     // Attempts are the failures on record + 1: JetStream's delivery count also counts hand-backs
-    // (pause, an open circuit, a member that left), which are not attempts.
-    const deliveryCount = delivered.attempt;
-    const history = deliveryCount > 1 ? await this.deps.attempts.get(...this.attemptKey(delivered)).catch(() => []) : [];
+    // (pause, an open circuit, a member that left), which are not attempts. A first delivery has none.
+    if (delivered.attempt > 1) return this.redelivered(delivered, probe);
+    return this.verdict(delivered, delivered.attempt, NO_HISTORY) ?? this.attempt(delivered, NO_HISTORY, probe);
+  }
+
+  private async redelivered(delivered: Delivery, probe: boolean): Promise<void> {
+    const history = await this.deps.attempts.get(...this.attemptKey(delivered)).catch(() => []);
     const d: Delivery =
       history.length + 1 === delivered.attempt ? delivered : deliveryWith(delivered, { attempt: history.length + 1 });
+    await (this.verdict(d, delivered.attempt, history) ?? this.attempt(d, history, probe));
+  }
+
+  /** A dead-letter write, for a delivery that must not be attempted again; undefined when it may be. */
+  private verdict(d: Delivery, deliveryCount: number, history: AttemptError[]): Promise<void> | undefined {
+    const sub = this.sub;
     if (history.at(-1)?.final) {
       // rejected by the target, but the dead-letter write failed: write it again, do not deliver again
-      await this.deadLetter(d, "rejected", history);
-      return;
+      return this.deadLetter(d, "rejected", history);
     }
     if (d.attempt > sub.retry.maxAttempts) {
       // the last attempt failed but its dead-letter write did not happen (e.g. a crash)
-      await this.deadLetter(d, "max-attempts", history);
-      return;
+      return this.deadLetter(d, "max-attempts", history);
     }
     if (deliveryCount > (sub.retry.maxAttempts + RUNAWAY_DELIVERIES) * 10) {
       // it keeps coming back without an answer (e.g. it crashes its handler's process)
-      await this.deadLetter(d, "undeliverable", [
+      return this.deadLetter(d, "undeliverable", [
         ...history,
         this.error(d.attempt, `delivered ${deliveryCount} times without an answer`),
       ]);
-      return;
     }
+    return undefined;
+  }
+
+  /** One attempt: the event goes to the target; its answer settles it. */
+  private attempt(d: Delivery, history: AttemptError[], probe: boolean): Promise<void> | undefined {
     if (!probe && this.breaker.state !== "closed") {
       d.nak(Math.max(this.breaker.msUntilProbe(), this.handbackMs)); // arrived as the circuit opened: wait for it
       return;
     }
     const started = this.now();
-    const span = this.tracer.start("deliver", {
-      parent: this.tracer.enabled ? eventTrace(d.event) : undefined,
-      kind: "consumer",
-      attributes: this.tracer.enabled ? this.spanAttributes(d) : undefined,
-    });
-    const traced: Delivery = span.context ? deliveryWith(d, { trace: span.context }) : d;
+    const tracer = this.tracer;
+    const span = tracer.enabled
+      ? tracer.start("deliver", { parent: eventTrace(d.event), kind: "consumer", attributes: this.spanAttributes(d) })
+      : undefined;
+    const traced: Delivery = span?.context ? deliveryWith(d, { trace: span.context }) : d;
     this.working.add(d);
     this.deps.observe?.({ kind: "attempt", d });
-    let outcome: DeliveryOutcome;
+    let answer: Promise<DeliveryOutcome>;
     try {
-      outcome = await this.deps.target.deliver(traced);
+      answer = this.deps.target.deliver(traced);
     } catch (e) {
-      outcome = { ok: false, message: e instanceof Error ? e.message : String(e), retryable: true };
-    } finally {
-      this.working.delete(d);
+      answer = Promise.resolve(thrown(e));
     }
-    if (!outcome.ok) span.fail("gone" in outcome ? "member left" : outcome.message);
-    span.setAttributes({
-      "anumate.outcome": outcome.ok ? "ack" : "gone" in outcome ? "gone" : outcome.retryable ? "retry" : "reject",
-    });
-    span.end();
+    return answer.then(
+      (outcome) => this.answered(d, history, started, span, outcome),
+      (e) => this.answered(d, history, started, span, thrown(e)),
+    );
+  }
+
+  private answered(
+    d: Delivery,
+    history: AttemptError[],
+    started: number,
+    span: TraceSpan | undefined,
+    outcome: DeliveryOutcome,
+  ): Promise<void> | undefined {
+    this.working.delete(d);
+    if (span) {
+      if (!outcome.ok) span.fail("gone" in outcome ? "member left" : outcome.message);
+      span.setAttributes({
+        "anumate.outcome": outcome.ok ? "ack" : "gone" in outcome ? "gone" : outcome.retryable ? "retry" : "reject",
+      });
+      span.end();
+    }
     if (outcome.ok) {
       d.ack();
       this.breaker.success();
       this.stats.delivered++;
       this.stats.circuit = this.breaker.state;
       this.deps.observe?.({ kind: "delivered", d, latencyMs: this.now() - started });
-      if (d.attempt > 1) await this.deps.attempts.clear(...this.attemptKey(d)).catch(() => {});
-      return;
+      return d.attempt > 1 ? this.deps.attempts.clear(...this.attemptKey(d)).catch(() => {}) : undefined;
     }
     if ("gone" in outcome) {
       d.nak(this.handbackMs); // the member left; another one takes it
       return;
     }
+    return this.failed(d, history, outcome);
+  }
+
+  private async failed(
+    d: Delivery,
+    history: AttemptError[],
+    outcome: Extract<DeliveryOutcome, { retryable: boolean }>,
+  ): Promise<void> {
+    const sub = this.sub;
     this.breaker.failure();
     this.stats.circuit = this.breaker.state;
     this.stats.failed++;

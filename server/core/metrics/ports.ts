@@ -108,13 +108,16 @@ export function countEvents(
   events: readonly (ReadEvent & { tenant: string })[],
 ): void {
   if (!recorder) return;
-  const groups = new Map<string, { tenant: string; type: string; n: number }>();
+  // by tenant, then type: no key string per event
+  const groups = new Map<string, Map<string, number>>();
   for (const e of events) {
     const type = typeOf(e);
-    const key = `${e.tenant}\u0000${type}`;
-    const g = groups.get(key) ?? { tenant: e.tenant, type, n: 0 };
-    g.n++;
-    groups.set(key, g);
+    let byType = groups.get(e.tenant);
+    if (!byType) {
+      byType = new Map();
+      groups.set(e.tenant, byType);
+    }
+    byType.set(type, (byType.get(type) ?? 0) + 1);
   }
-  for (const g of groups.values()) recorder.count(metric, g.tenant, g.type, g.n);
+  for (const [tenant, byType] of groups) for (const [type, n] of byType) recorder.count(metric, tenant, type, n);
 }

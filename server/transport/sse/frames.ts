@@ -23,7 +23,7 @@ export function eventFrame(e: StoredEvent, shared = false): JsonParts {
     frame =
       json === undefined
         ? { head: `${head}${toJsonText(e.event)}\n\n`, tail: "" }
-        : { head: `${head}${json.head}`, ...(json.data ? { data: json.data } : {}), tail: `${json.tail}\n\n` };
+        : { pre: head, head: json.head, ...(json.data ? { data: json.data } : {}), tail: `${json.tail}\n\n` };
     if (shared) frames.set(e, frame);
   }
   return frame;

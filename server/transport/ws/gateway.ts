@@ -32,6 +32,8 @@ export interface WsOptions {
 
 interface Pending {
   resolve: (o: DeliveryOutcome) => void;
+  /** The member it was sent to: told when it is answered. */
+  answered: () => void;
   /** When it counts as not acknowledged (ms since the epoch). */
   deadline: number;
   ackWaitMs: number;
@@ -144,6 +146,10 @@ export function attachWebSocket(
 
     function member(subscription: string, maxInFlight: number, ackWaitMs: number): Member {
       let mine = 0;
+      const answered = () => {
+        mine--;
+        c.subscriptions.pool(subscription)?.notify();
+      };
       return {
         id: `ws_${connId}_${subscription}`,
         capacity: () => (closed || full() ? 0 : maxInFlight - mine),
@@ -151,15 +157,7 @@ export function attachWebSocket(
           if (closed) return Promise.resolve({ ok: false, gone: true } as const);
           mine++;
           return new Promise<DeliveryOutcome>((resolve) => {
-            pending.set(d.deliveryId, {
-              deadline: Date.now() + ackWaitMs,
-              ackWaitMs,
-              resolve: (o) => {
-                mine--;
-                resolve(o);
-                c.subscriptions.pool(subscription)?.notify();
-              },
-            });
+            pending.set(d.deliveryId, { resolve, answered, deadline: Date.now() + ackWaitMs, ackWaitMs });
             send(eventFrame(subscription, d));
           });
         },
@@ -170,6 +168,7 @@ export function attachWebSocket(
       const p = pending.get(deliveryId);
       if (!p) return false;
       pending.delete(deliveryId);
+      p.answered();
       p.resolve(outcome);
       return true;
     }
@@ -359,6 +358,8 @@ function unknownDelivery(id: string): AppError {
 export function eventFrame(subscription: string, d: Delivery): JsonParts {
   const replay = d.replayId ? `,"replayId":${JSON.stringify(d.replayId)}` : "";
   const json = d.json ?? { head: toJsonText(d.event), tail: "" };
-  const head = `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${JSON.stringify(d.tenant)}${replay},"event":${json.head}`;
-  return json.data ? { head, data: json.data, tail: `${json.tail}}` } : { head, tail: `${json.tail}}` };
+  // the event's JSON is written as it is, after the frame's own fields (not copied into one string with them)
+  const pre = `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${JSON.stringify(d.tenant)}${replay},"event":`;
+  const tail = `${json.tail}}`;
+  return json.data ? { pre, head: json.head, data: json.data, tail } : { pre, head: json.head, tail };
 }

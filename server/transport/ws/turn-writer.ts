@@ -52,7 +52,10 @@ export class TurnWriter {
   /** Queues a text frame: JSON text, or JSON in parts (copied straight into the turn's buffer). */
   send(text: string | JsonParts): void {
     this.texts.push(text);
-    this.bytes += typeof text === "string" ? text.length : text.head.length + (text.data?.length ?? 0) + text.tail.length;
+    this.bytes +=
+      typeof text === "string"
+        ? text.length
+        : (text.pre?.length ?? 0) + text.head.length + (text.data?.length ?? 0) + text.tail.length;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flush());
