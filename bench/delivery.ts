@@ -30,6 +30,7 @@ import { analyzeProfile, formatProfile } from "./profile";
  * BENCH_ONLY to profile one section); its summary is printed at the end.
  *
  * Env: BENCH_WARMUP_SEC (2), BENCH_DURATION_SEC (10), BENCH_REPEAT (2), BENCH_DRAIN_EVENTS (50000),
+ * BENCH_THROUGHPUT_WARMUP (1: unrecorded runs of each drain and replay case first, raw and product alike),
  * BENCH_ONLY (comma-separated: latency, drain, replay; and, only when named, interference: WS × 1 latency at
  * 2,000/s while replays run back to back into another subscription), BENCH_DRAIN_TARGETS (internal,ws), BENCH_REPLAY_TARGETS (sse,ws).
  */
@@ -37,6 +38,8 @@ import { analyzeProfile, formatProfile } from "./profile";
 const WARMUP_SEC = Number(process.env.BENCH_WARMUP_SEC ?? 2);
 const DURATION_SEC = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 2);
+/** Unrecorded runs of each drain and replay case before the recorded ones. */
+const THROUGHPUT_WARMUP_RUNS = Number(process.env.BENCH_THROUGHPUT_WARMUP ?? 1);
 const N = Number(process.env.BENCH_DRAIN_EVENTS ?? 50_000);
 const ONLY = process.env.BENCH_ONLY?.split(",").map((k) => k.trim());
 const selected = (k: string) => ONLY === undefined || ONLY.includes(k);
@@ -696,7 +699,8 @@ async function main() {
       startProfile();
       const nc = await connect({ servers: NATS_URL, name: "bench-delivery-raw" });
       try {
-        for (let run = 1; run <= REPEAT; run++) {
+        // runs up to 0 warm up (both sides compiled by V8, as in a server that has been running): not recorded
+        for (let run = 1 - THROUGHPUT_WARMUP_RUNS; run <= REPEAT; run++) {
           const cases: (() => Promise<ThroughputRow>)[] = [];
           if (selected("drain")) {
             cases.push(() => drainRaw(nc, range, run));
@@ -710,9 +714,9 @@ async function main() {
           }
           for (const c of cases) {
             const r = await c();
-            thr.push(r);
+            if (run > 0) thr.push(r);
             console.log(
-              `${r.section} ${r.label} run ${run}: ${int(r.perSec)} events/s (${r.events} in ${r.seconds.toFixed(2)} s), CPU % server·clients·nats·publisher·other ${fmtCpu(r.cpu)}`,
+              `${r.section} ${r.label} ${run > 0 ? `run ${run}` : "warm-up (not recorded)"}: ${int(r.perSec)} events/s (${r.events} in ${r.seconds.toFixed(2)} s), CPU % server·clients·nats·publisher·other ${fmtCpu(r.cpu)}`,
             );
             await sleep(500);
           }

@@ -123,6 +123,7 @@ export function createReplayService(o: ReplayServiceOptions) {
     const id = h.job.id;
     const subId = sub.id;
     const capacity = laneCapacity(sub);
+    const refill = capacity - Math.ceil(capacity / 4);
     const limiter = new RateLimiter(ratePerSec);
     const attrs = { "anumate.replay_id": id, "anumate.subscription": subId };
     // the lane's position: the last event of the prefix that is all settled
@@ -206,9 +207,11 @@ export function createReplayService(o: ReplayServiceOptions) {
           if (viaLane && lane) {
             const wait = limiter.take(1);
             if (wait || lane.full) {
+              // once full, it waits until a quarter has been taken: one wait per many events, not one each
+              const room = lane.full ? refill : capacity - 1;
               record();
               await wait;
-              await waitFor(lane, () => lane.ended || !lane.full);
+              await waitFor(lane, () => lane.ended || lane.held <= room);
               if (h.cancelled()) return;
             }
             if (!lane.ended) {
