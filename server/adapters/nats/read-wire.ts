@@ -1,7 +1,7 @@
 import type { StoredEvent } from "../../core/bus/ports";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { toJsonText } from "../../core/cloudevents/json";
-import { type HeaderReader, type JsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
+import { type HeaderReader, type JsonParts, jsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
 import { parseHeaderBlock } from "./message-headers";
 import type { RangeMessage, RangeQuery } from "./range-reader";
 import { type DecodeContext, decodeStored, logSkipped, tenantOf } from "./stored-event";
@@ -90,7 +90,7 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
     type[i] = r.stored.type === undefined ? 0 : nameOf(r.stored.type);
     // the block as received; else as NATS would write it from the headers read
     const head = m.headerBytes ?? (m.headers ? Buffer.from(headerBlock(m.headers)) : EMPTY);
-    const json = withJson ? (r.stored.json ?? { head: toJsonText(r.stored.event), tail: "" }) : undefined;
+    const json = withJson ? (r.stored.json ?? jsonParts(toJsonText(r.stored.event), "")) : undefined;
     heads.push(head);
     datas.push(m.data);
     jsons.push(json);
@@ -194,7 +194,7 @@ class WireStoredEvent implements StoredEvent {
     const j = this.offsets[this.at + 2] as number;
     const end = this.offsets[this.at + 3] as number;
     if (end === j) return undefined;
-    this.parts ??= { head: "", data: this.bytes.subarray(j, end), tail: "" };
+    this.parts ??= jsonParts("", "", this.bytes.subarray(j, end));
     return this.parts;
   }
 }

@@ -8,6 +8,7 @@ import {
   type HeaderReader,
   headerValue,
   type JsonParts,
+  jsonParts,
   markedJson,
   markedKind,
 } from "../../core/cloudevents/nats";
@@ -68,7 +69,7 @@ class ReadStoredEvent implements StoredEvent {
 
   get json(): JsonParts | undefined {
     if (this.kind !== undefined && this.headers)
-      this.parts ??= markedJson(this.headers, this.kind, this.data) ?? { head: toJsonText(this.event), tail: "" };
+      this.parts ??= markedJson(this.headers, this.kind, this.data) ?? jsonParts(toJsonText(this.event), "");
     return this.parts;
   }
 }

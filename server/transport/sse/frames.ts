@@ -1,7 +1,7 @@
 import { type OverflowData, STREAM_EVENTS } from "../../../lib/contracts/stream";
 import type { StoredEvent } from "../../core/bus/ports";
 import { toJsonText } from "../../core/cloudevents/json";
-import { type JsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
+import { type JsonParts, jsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
 
 /**
  * Server-Sent Events frames (HTML Living Standard, "Server-sent events"). Every frame ends with a
@@ -22,8 +22,8 @@ export function eventFrame(e: StoredEvent, shared = false): JsonParts {
     const json = e.json;
     frame =
       json === undefined
-        ? { head: `${head}${toJsonText(e.event)}\n\n`, tail: "" }
-        : { pre: head, head: json.head, ...(json.data ? { data: json.data } : {}), tail: `${json.tail}\n\n` };
+        ? jsonParts(`${toJsonText(e.event)}\n\n`, "", undefined, head)
+        : jsonParts(json.head, `${json.tail}\n\n`, json.data, head);
     if (shared) frames.set(e, frame);
   }
   return frame;

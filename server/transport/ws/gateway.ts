@@ -7,7 +7,7 @@ import { AppError, HTTP_STATUS, isAppError } from "../../../lib/errors";
 import { jsonDepthExceeds, MAX_BODY_JSON_DEPTH } from "../../../lib/json-depth";
 import type { Container } from "../../container";
 import { toJsonText } from "../../core/cloudevents/json";
-import type { JsonParts } from "../../core/cloudevents/nats";
+import { type JsonParts, jsonParts } from "../../core/cloudevents/nats";
 import type { Ctx } from "../../core/context";
 import type { Member } from "../../core/delivery/members";
 import type { Delivery, DeliveryOutcome } from "../../core/delivery/ports";
@@ -357,9 +357,9 @@ function unknownDelivery(id: string): AppError {
  */
 export function eventFrame(subscription: string, d: Delivery): JsonParts {
   const replay = d.replayId ? `,"replayId":${JSON.stringify(d.replayId)}` : "";
-  const json = d.json ?? { head: toJsonText(d.event), tail: "" };
+  const json = d.json ?? jsonParts(toJsonText(d.event), "");
   // the event's JSON is written as it is, after the frame's own fields (not copied into one string with them)
   const pre = `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${JSON.stringify(d.tenant)}${replay},"event":`;
   const tail = `${json.tail}}`;
-  return json.data ? { pre, head: json.head, data: json.data, tail } : { pre, head: json.head, tail };
+  return jsonParts(json.head, tail, json.data, pre);
 }
