@@ -15,4 +15,5 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/public ./public
 EXPOSE 8080
 USER node
-CMD ["node", "--enable-source-maps", "dist/server.mjs"]
+# --v8-pool-size=0: V8's helper threads (parallel GC) sized to the cores (docs/benchmarks.md, ninth round)
+CMD ["node", "--v8-pool-size=0", "--enable-source-maps", "dist/server.mjs"]

@@ -177,6 +177,12 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
+/**
+ * Node flags of the product server, as `npm start` and the Dockerfile run it: V8's pool of helper
+ * threads (parallel garbage collection) sized to the machine's cores instead of V8's fixed four.
+ */
+export const SERVER_NODE_FLAGS = ["--v8-pool-size=0"];
+
 /** Starts a bundled child with plain node (and --enable-source-maps, as `npm start` runs the server). */
 export function startChild(
   name: string,

@@ -8,7 +8,16 @@ import { WebSocket } from "ws";
 import type { Config } from "../server/config";
 import { cleanup } from "../server/testing/fixtures";
 import { bundle } from "./bundle";
-import { type Child, cpuSeconds, listeningPid, machineBusySeconds, NATS_URL, percentiles, startChild } from "./common";
+import {
+  type Child,
+  cpuSeconds,
+  listeningPid,
+  machineBusySeconds,
+  NATS_URL,
+  percentiles,
+  SERVER_NODE_FLAGS,
+  startChild,
+} from "./common";
 import { nowMs, SENT_AT, timedEvent } from "./delivery-common";
 import { analyzeProfile, formatProfile } from "./profile";
 
@@ -658,7 +667,7 @@ async function main() {
   publisherScript = await bundle("paced-publish.ts");
   product = startChild("product-server", productScript, [], {
     env: { BENCH_CONTROL: "1", ...(PROFILE ? { BENCH_CPU_PROFILE: profileFile } : {}) },
-    nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
+    nodeArgs: [...SERVER_NODE_FLAGS, ...(process.env.BENCH_SERVER_NODE_ARGS?.split(" ").filter(Boolean) ?? [])],
   });
   productInfo = await product.line<ProductReady>("READY");
   // the profile covers the measured sections (not the pre-load of the drain and replay sections)

@@ -21,6 +21,7 @@ import {
   listeningPid,
   machineBusySeconds,
   NATS_URL,
+  SERVER_NODE_FLAGS,
   STRUCTURED_EVENT_BYTES,
   startChild,
   structuredEvent,
@@ -406,7 +407,10 @@ function startBaseline(nc: NatsConnection): () => Promise<Started> {
     const prefix = `bench${RUN}http`;
     await createBaselineStream(nc, stream, prefix);
     const server = track(
-      startChild("baseline-server", script("baseline-server.ts"), [], { env: { BENCH_SUBJECT: benchSubject(prefix) } }),
+      startChild("baseline-server", script("baseline-server.ts"), [], {
+        env: { BENCH_SUBJECT: benchSubject(prefix) },
+        nodeArgs: SERVER_NODE_FLAGS,
+      }),
     );
     const { url } = await server.line<{ url: string }>("READY");
     console.log(`  minimal server at ${url}, stream ${stream}`);
@@ -422,6 +426,7 @@ function startProduct(profileFile?: string): () => Promise<Started> {
     const server = track(
       startChild("product-server", script("product-server.ts"), [], {
         env: profileFile ? { BENCH_CPU_PROFILE: profileFile } : {},
+        nodeArgs: SERVER_NODE_FLAGS,
       }),
     );
     const ready = await server.line<ProductReady>("READY");

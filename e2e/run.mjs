@@ -40,7 +40,7 @@ const env = {
   // auth stays on: the suite uses this admin key (Playwright sends it with every request)
   ADMIN_API_KEY: `e2e-admin-${randomBytes(16).toString("hex")}`,
 };
-const server = spawn(process.execPath, ["--enable-source-maps", "dist/server.mjs"], {
+const server = spawn(process.execPath, ["--v8-pool-size=0", "--enable-source-maps", "dist/server.mjs"], {
   env,
   stdio: ["ignore", "inherit", "inherit"],
 });
