@@ -38,11 +38,7 @@ export function createDeliveryObserver(o: {
         const stored = d.storedAtMs ?? Date.parse(d.storedAt);
         const latencyMs = fromStream && Number.isFinite(stored) ? Math.max(0, at - stored) : undefined;
         if (latencyMs !== undefined) o.recorder.latency(sub.id, latencyMs);
-        o.recorder.status(
-          latencyMs !== undefined
-            ? { seq: d.seq, subscription: sub.id, kind: "acknowledged", atMs: at, latencyMs }
-            : { seq: d.seq, subscription: sub.id, kind: "acknowledged", atMs: at },
-        );
+        o.recorder.status({ seq: d.seq, subscription: sub.id, kind: "acknowledged", atMs: at, latencyMs });
         if (debugEnabled())
           log("debug", "event acknowledged", {
             subscription: sub.id,
