@@ -125,6 +125,11 @@ const envSchema = z.object({
     .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
     .default("true")
     .transform((v) => v === "true" || v === "1" || v === ""),
+  /** `true`: subscriptions' consumers of the event stream are pulled on that thread too (parsing and each event's JSON off the main thread). @default true */
+  PULL_THREAD: z
+    .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true" || v === "1" || v === ""),
   /** Seconds each event's processing status is kept; 0 turns status tracking off. @default 3600 */
   EVENT_STATUS_TTL: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(3600),
   /** How often consumer lag is sampled into the time series, in ms (one sample per period across replicas). @default 5000 */

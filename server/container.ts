@@ -129,7 +129,10 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     let running = true;
     const warn = (msg: string, extra?: object) => log.warn(extra ?? {}, msg);
     const decoding = { subjectPrefix: config.SUBJECT_PREFIX, defaultTenant: config.DEFAULT_TENANT };
-    const reader = config.RANGE_READ_THREAD ? createReadWorker({ config, ...decoding }, { ...decoding, log: warn }) : undefined;
+    const reader =
+      config.RANGE_READ_THREAD || config.PULL_THREAD
+        ? createReadWorker({ config, ...decoding }, { ...decoding, log: warn })
+        : undefined;
     const store = createNatsEventStore({
       js,
       jsm,
@@ -140,7 +143,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
       publishTimeoutMs: config.PUBLISH_TIMEOUT_MS,
       connected: () => running && nats.connected(),
       log: warn,
-      ...(reader ? { reader } : {}),
+      ...(reader && config.RANGE_READ_THREAD ? { reader } : {}),
     });
     const observability = await createObservability(config, { main: redis, metrics: metricsRedis }, log);
     const metrics = observability.redis;
@@ -190,6 +193,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
     const subscriptions = createSubscriptionService({
       repo: createSubscriptionRepo(subsKv),
       consumers: createConsumerAdmin({
+        nc: nats.nc,
         js,
         jsm,
         stream: config.STREAM_NAME,
@@ -198,6 +202,7 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         defaultTenant: config.DEFAULT_TENANT,
         multiFilter: major > 2 || (major === 2 && minor >= 10),
         log: (msg, extra) => log.warn(extra ?? {}, msg),
+        ...(reader && config.PULL_THREAD ? { reader } : {}),
       }),
       deadLetters: createDeadLetterSink({ js, subjectPrefix: config.SUBJECT_PREFIX, timeoutMs: config.PUBLISH_TIMEOUT_MS }),
       attempts: createAttemptLog(attemptsKv),
@@ -292,8 +297,8 @@ export async function createContainer(config: Config, opts: { logger?: Logger } 
         auth.stop();
         await live.stop(); // open SSE responses end now, not after the HTTP grace period
         await jobs.stop(); // jobs under way end as "interrupted", with how far they got
+        await subscriptions.stop(); // (their pulls may run on the reading thread: it closes after them)
         await reader?.close();
-        await subscriptions.stop();
         await store.settle();
         await observability.stop(); // lag sampling ends, buffered metrics are written, last spans exported
         await nats.nc.drain().catch(() => {});

@@ -1,4 +1,5 @@
 import { type ConsumerConfig, JetStreamApiError, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { describe, expect, it } from "vitest";
 import type { Subscription } from "../../core/delivery/ports";
 import { type SubscriptionOverrides, testSubscription } from "../../testing/subscription";
@@ -35,6 +36,7 @@ function recorder(existing?: Partial<ConsumerConfig>) {
 
 function admin(jsm: JetStreamManager, multiFilter: boolean) {
   return createConsumerAdmin({
+    nc: {} as NatsConnection,
     js: {} as JetStreamClient,
     jsm,
     stream: "S",

@@ -1,4 +1,5 @@
 import type { JetStreamClient, JetStreamManager, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Delivery, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
 import { createConsumerAdmin } from "./consumers";
@@ -25,6 +26,7 @@ function setup() {
   };
   const js = { consumers: { get: async () => consumer } } as unknown as JetStreamClient;
   const admin = createConsumerAdmin({
+    nc: {} as NatsConnection,
     js,
     jsm: {} as JetStreamManager,
     stream: "S",

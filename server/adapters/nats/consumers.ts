@@ -12,6 +12,7 @@ import {
   type JsMsg,
   ReplayPolicy,
 } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import { AppError } from "../../../lib/errors";
 import type { StoredEvent } from "../../core/bus/ports";
 import { subjectFilter } from "../../core/bus/subjects";
@@ -20,11 +21,15 @@ import type { JsonParts } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
 import { parseAckReply } from "./ack-reply";
 import { messageHeaders } from "./message-headers";
+import { decodeBatch, type PullQuery, type SkippedMessage, type WireBatch } from "./read-wire";
+import type { ReadWorker } from "./read-worker-client";
 import { decodeStored } from "./stored-event";
 
 const MS = 1_000_000;
 
 export interface ConsumerAdminOptions {
+  /** The connection acknowledgements go out on (for messages pulled on the reading thread too). */
+  nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   stream: string;
@@ -35,6 +40,12 @@ export interface ConsumerAdminOptions {
   /** nats-server ≥ 2.10 takes several filter subjects per consumer. */
   multiFilter: boolean;
   log: (msg: string, extra?: object) => void;
+  /**
+   * The reading thread: when set, the event stream's consumers are pulled there (the client's
+   * parsing of each message and each event's JSON off the main thread); the redelivery stream's
+   * copies, few, are pulled here.
+   */
+  reader?: ReadWorker;
 }
 
 /**
@@ -118,6 +129,7 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
     });
   }
 
+  const replies = createReplies(o.nc);
   const admin: ConsumerAdmin = {
     async ensure(sub) {
       const filters = consumerFilters(sub, o.subjectPrefix, o.multiFilter);
@@ -168,12 +180,14 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
     },
 
     source(sub) {
-      return createSource(o, o.stream, sub.id, (m) => toDelivery(o, sub.id, m));
+      return createSource(o, o.stream, sub.id, (m) => toDelivery(o, replies, sub.id, m), {
+        ...(o.reader ? { thread: { reader: o.reader, replies } } : {}),
+      });
     },
 
     redeliverySource(sub) {
       const consumer = redeliveryConsumer(sub.id);
-      return createSource(o, o.redeliveryStream, consumer, (m) => toRedelivery(o, consumer, m), { watchIdle: true });
+      return createSource(o, o.redeliveryStream, consumer, (m) => toRedelivery(o, replies, consumer, m), { watchIdle: true });
     },
   };
 
@@ -209,18 +223,43 @@ export function createConsumerAdmin(o: ConsumerAdminOptions): ConsumerAdmin {
   };
 }
 
-// Acks of one event-loop turn are sent together: the client then writes them to the socket in one
-// write instead of one per delivery (socket writes were ~12% of delivery CPU in bench/delivery.ts).
-let acks: JsMsg[] = [];
-function ackSoon(m: JsMsg): void {
-  if (acks.length === 0) {
-    setImmediate(() => {
-      const batch = acks;
-      acks = [];
-      for (const a of batch) a.ack();
-    });
-  }
-  acks.push(m);
+const ACK = Uint8Array.of(43, 65, 67, 75); // +ACK
+const NAK = Uint8Array.of(45, 78, 65, 75); // -NAK
+const WPI = Uint8Array.of(43, 87, 80, 73); // +WPI
+const TERM = Uint8Array.of(43, 84, 69, 82, 77); // +TERM
+const encoder = new TextEncoder();
+
+/** Answers to JetStream messages, by reply subject (as nats.js's `JsMsg` sends them), on one connection. */
+interface Replies {
+  ack(reply: string): void;
+  nak(reply: string, delayMs: number): void;
+  term(reply: string): void;
+  working(reply: string): void;
+}
+
+function createReplies(nc: NatsConnection): Replies {
+  const send = (reply: string, payload: Uint8Array) => {
+    // (a connection closed meanwhile: the server redelivers after ack_wait)
+    if (reply && !nc.isClosed()) nc.publish(reply, payload);
+  };
+  // Acks of one event-loop turn are sent together: the client then writes them to the socket in one
+  // write instead of one per delivery (socket writes were ~12% of delivery CPU in bench/delivery.ts).
+  let acks: string[] = [];
+  const flush = () => {
+    const batch = acks;
+    acks = [];
+    for (const r of batch) send(r, ACK);
+  };
+  return {
+    ack(reply) {
+      if (acks.length === 0) setImmediate(flush);
+      acks.push(reply);
+    },
+    nak: (reply, delayMs) =>
+      send(reply, delayMs > 0 ? encoder.encode(`-NAK ${JSON.stringify({ delay: Math.round(delayMs * MS) })}`) : NAK),
+    term: (reply) => send(reply, TERM),
+    working: (reply) => send(reply, WPI),
+  };
 }
 
 export const redeliveryConsumer = (subId: string) => `${subId}_rd`;
@@ -241,8 +280,9 @@ export const RD = {
  * A copy in the redelivery stream (a replayed or requeued event): the event as stored, with its
  * original position from the copy's headers. Read like a stream delivery: decoded only when read.
  */
-function toRedelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
-  const info = parseAckReply(replyOf(m));
+function toRedelivery(o: ConsumerAdminOptions, replies: Replies, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
+  const reply = replyOf(m);
+  const info = parseAckReply(reply);
   const h = messageHeaders(m);
   // a replayed event a lane handed back carries the deliveries it already had
   const attempt = (info ? info.deliveries : m.info.deliveryCount) + (Number(h?.get(RD.delivered)) || 0);
@@ -256,9 +296,9 @@ function toRedelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Deli
     h,
     m.data,
   );
-  if (!r.ok) return undecodable(m, attempt, r.problems);
+  if (!r.ok) return undecodable(replies, m, attempt, r.problems);
   const replayId = h?.get(RD.replayId);
-  return new StreamDelivery(r.stored, m, attempt, `${consumer}:${copySeq}:${attempt}`, {
+  return new StreamDelivery(r.stored, reply, replies, attempt, `${consumer}:${copySeq}:${attempt}`, {
     tenant: h?.get(RD.tenant) ?? "",
     // a replay's attempts are counted per original event, whichever way it was delivered
     ...(replayId
@@ -268,33 +308,45 @@ function toRedelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Deli
 }
 
 /** The reply subject of a JetStream message (nats.js has it; its typings do not). */
-function replyOf(m: JsMsg): string {
+export function replyOf(m: JsMsg): string {
   return (m as JsMsg & { reply?: string }).reply ?? "";
 }
 
-function undecodable(m: JsMsg, attempt: number, problems: string): UndecodableDelivery {
+function undecodable(replies: Replies, m: JsMsg, attempt: number, problems: string): UndecodableDelivery {
   const headers: [string, string][] = [];
   if (m.headers) for (const [k, vs] of m.headers) for (const v of vs) headers.push([k, v]);
-  return {
-    undecodable: true,
+  return rawDelivery(replies, {
     seq: m.seq,
     subject: m.subject,
-    attempt,
     problems,
-    raw: { headers, payload: m.data },
-    term: () => m.term(),
-    nak: (ms) => m.nak(ms),
+    pulled: { reply: replyOf(m), attempt, headers, payload: m.data },
+  });
+}
+
+/** A message that is no CloudEvent, as the dispatcher dead-letters it. */
+function rawDelivery(replies: Replies, s: SkippedMessage): UndecodableDelivery {
+  const p = s.pulled as NonNullable<SkippedMessage["pulled"]>;
+  return {
+    undecodable: true,
+    seq: s.seq,
+    subject: s.subject,
+    attempt: p.attempt,
+    problems: s.problems,
+    raw: { headers: p.headers, payload: p.payload },
+    term: () => replies.term(p.reply),
+    nak: (ms) => replies.nak(p.reply, ms),
   };
 }
 
-function toDelivery(o: ConsumerAdminOptions, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
+function toDelivery(o: ConsumerAdminOptions, replies: Replies, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
   // read from the reply subject in one pass (nats.js's `m.info` splits it into a dozen strings)
-  const info = parseAckReply(replyOf(m));
+  const reply = replyOf(m);
+  const info = parseAckReply(reply);
   const attempt = info ? info.deliveries : m.info.deliveryCount;
   const seq = info ? info.seq : m.seq;
   const r = decodeStored(o, seq, m.subject, info ? info.timeMs : m.time.getTime(), messageHeaders(m), m.data);
-  if (!r.ok) return undecodable(m, attempt, r.problems);
-  return new StreamDelivery(r.stored, m, attempt, `${consumer}:${seq}:${attempt}`);
+  if (!r.ok) return undecodable(replies, m, attempt, r.problems);
+  return new StreamDelivery(r.stored, reply, replies, attempt, `${consumer}:${seq}:${attempt}`);
 }
 
 /**
@@ -312,7 +364,8 @@ class StreamDelivery implements Delivery {
 
   constructor(
     private readonly stored: StoredEvent,
-    private readonly m: JsMsg,
+    private readonly reply: string,
+    private readonly replies: Replies,
     readonly attempt: number,
     readonly deliveryId: string,
     /** For a copy in the redelivery stream: its tenant, replay and where its attempts are counted. */
@@ -337,30 +390,42 @@ class StreamDelivery implements Delivery {
     return this.stored.json;
   }
   ack(): void {
-    ackSoon(this.m);
+    this.replies.ack(this.reply);
   }
   nak(ms: number): void {
-    this.m.nak(ms);
+    this.replies.nak(this.reply, ms);
   }
   term(): void {
-    this.m.term();
+    this.replies.term(this.reply);
   }
   working(): void {
-    this.m.working();
+    this.replies.working(this.reply);
   }
 }
 
+/** A pull's end before the server's: `end()` sets `ended` and resolves `over`. */
+function earlyEnd() {
+  const e = { ended: false, end: () => {}, over: Promise.resolve() };
+  e.over = new Promise<void>((resolve) => {
+    e.end = () => {
+      e.ended = true;
+      resolve();
+    };
+  });
+  return e;
+}
+
 /** How long after its expiry a pull the server has not ended is taken as over. */
-const EXPIRY_GRACE_MS = 50;
+export const EXPIRY_GRACE_MS = 50;
 /** A message sent to a pull taken as over goes back with this delay (short, but not a busy loop). */
-const EXPIRED_HANDBACK_MS = 50;
+export const EXPIRED_HANDBACK_MS = 50;
 
 function createSource(
   o: ConsumerAdminOptions,
   stream: string,
   consumerName: string,
   decode: (m: JsMsg) => Delivery | UndecodableDelivery,
-  opts: { watchIdle?: boolean } = {},
+  opts: { watchIdle?: boolean; thread?: { reader: ReadWorker; replies: Replies } } = {},
 ): DeliverySource {
   let stopped = false;
   // the pulls under way, ended by stop()
@@ -392,23 +457,21 @@ function createSource(
     ...(opts.watchIdle ? { waitForWork } : {}),
     async pull(max, expiresMs, onDelivery, leftoverDelayMs = () => 0) {
       if (stopped) return;
+      if (opts.thread && (await opts.thread.reader.available())) {
+        const { reader, replies } = opts.thread;
+        return threadPull(reader, replies, { stream, consumer: consumerName, max, expiresMs }, onDelivery, leftoverDelayMs);
+      }
       // Callback mode: each message is handed over as it is parsed, with no iterator, generator or
       // promise per message. A pull ended early keeps its inbox open until the server's pull request
       // is over (closing it would leave the messages still sent to wait out ack_wait): they are
       // handed back instead.
-      let ended = false;
+      const early = earlyEnd();
+      const end = early.end;
       // The server ends its pull request at `expiresMs` and then says so (408); now and then
       // nats-server 2.9 does not, and the client would wait until two heartbeats are missed (~1 s
       // more) while new events wait for a pull. So the pull also ends here, shortly after it
       // expires; a message the server still sends to it is handed back at once, for the next pull.
       let expired = false;
-      let end: () => void = () => {};
-      const endedEarly = new Promise<void>((resolve) => {
-        end = () => {
-          ended = true;
-          resolve();
-        };
-      });
       let msgs: ConsumerMessages;
       try {
         consumer ??= await o.js.consumers.get(stream, consumerName);
@@ -416,7 +479,7 @@ function createSource(
           max_messages: max,
           expires: expiresMs,
           callback: (m: JsMsg) => {
-            if (ended) m.nak(expired ? EXPIRED_HANDBACK_MS : leftoverDelayMs());
+            if (early.ended) m.nak(expired ? EXPIRED_HANDBACK_MS : leftoverDelayMs());
             else if (!onDelivery(decode(m))) end();
           },
         } as FetchOptions & ConsumeCallback);
@@ -430,7 +493,7 @@ function createSource(
         end();
       }, expiresMs + EXPIRY_GRACE_MS);
       try {
-        const err = await Promise.race([msgs.closed(), endedEarly]);
+        const err = await Promise.race([msgs.closed(), early.over]);
         if (err instanceof Error) {
           consumer = undefined;
           throw err;
@@ -438,7 +501,7 @@ function createSource(
       } finally {
         clearTimeout(timer);
         enders.delete(end);
-        ended = true;
+        early.ended = true;
       }
     },
     stop() {
@@ -447,4 +510,42 @@ function createSource(
       enders.clear();
     },
   };
+
+  /** A pull on the reading thread: its messages come as batches of events already rendered (read-wire.ts). */
+  async function threadPull(
+    reader: ReadWorker,
+    replies: Replies,
+    q: PullQuery,
+    onDelivery: (d: Delivery | UndecodableDelivery) => boolean,
+    leftoverDelayMs: () => number,
+  ): Promise<void> {
+    const early = earlyEnd();
+    const end = early.end;
+    // after the pull ended here, what the server still sends for it goes back (as inline)
+    const hand = (d: Delivery | UndecodableDelivery, reply: string) => {
+      if (early.ended) replies.nak(reply, leftoverDelayMs());
+      else if (!onDelivery(d)) end();
+    };
+    const onBatch = (b: WireBatch) => {
+      for (const s of b.skipped) if (s.pulled) hand(rawDelivery(replies, s), s.pulled.reply);
+      const events = decodeBatch(o, b);
+      const reply = b.reply as string[];
+      const attempt = b.attempt as Uint32Array;
+      for (let i = 0; i < events.length; i++) {
+        const e = events[i] as StoredEvent;
+        const r = reply[i] as string;
+        const n = attempt[i] as number;
+        hand(new StreamDelivery(e, r, replies, n, `${q.consumer}:${e.seq}:${n}`), r);
+      }
+    };
+    const pulled = reader.pull(q, onBatch);
+    enders.add(end);
+    try {
+      await Promise.race([pulled, early.over]);
+    } finally {
+      enders.delete(end);
+      early.ended = true;
+      pulled.catch(() => {}); // ended early: its end (or failure) no longer matters
+    }
+  }
 }

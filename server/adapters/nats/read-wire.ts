@@ -24,8 +24,34 @@ export interface WireBatch {
   /** Per event, where its header block, data and JSON begin in `bytes`; then where the last ends. */
   offsets: Uint32Array;
   bytes: Uint8Array;
-  /** Messages that are not CloudEvents: skipped, to be logged by the main thread. */
-  skipped: { seq: number; subject: string; problems: string }[];
+  /** Messages that are not CloudEvents: skipped, to be logged by the main thread (a pull's: handed over raw, to be dead-lettered). */
+  skipped: SkippedMessage[];
+  /** A pull's batch (a durable consumer's messages): each event's reply subject (its ack) and delivery count. */
+  reply?: string[];
+  attempt?: Uint32Array;
+}
+
+export interface SkippedMessage {
+  seq: number;
+  subject: string;
+  problems: string;
+  /** A pull's: what the dispatcher needs to dead-letter it. */
+  pulled?: { reply: string; attempt: number; headers: [string, string][]; payload: Uint8Array };
+}
+
+/** A message of a durable consumer's pull, as the reading thread hands it over. */
+export interface PulledMessage extends RangeMessage {
+  reply: string;
+  /** Its delivery count (1 on its first delivery). */
+  attempt: number;
+}
+
+/** A pull of a durable consumer (see consumers.ts: the main thread acknowledges through `reply`). */
+export interface PullQuery {
+  stream: string;
+  consumer: string;
+  max: number;
+  expiresMs: number;
 }
 
 /** What the main thread asks of the reading thread. */
@@ -34,6 +60,7 @@ export type ReaderRequest =
   /** The main thread took batches: `n` more may be sent. */
   | { type: "credit"; id: number; n: number }
   | { type: "cancel"; id: number }
+  | { type: "pull"; id: number; query: PullQuery }
   | { type: "close" };
 
 /** What the reading thread answers. */
@@ -54,8 +81,11 @@ function headerBlock(h: HeaderReader): string {
   return `${s}\r\n`;
 }
 
-/** The batch for the main thread; `withJson`: the JSON format of each event too (not for header-only reads). */
-export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: boolean): WireBatch {
+/**
+ * The batch for the main thread; `withJson`: the JSON format of each event too (not for header-only
+ * reads). A pull's messages (`PulledMessage`) also carry their reply subjects and delivery counts.
+ */
+export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessage[], withJson: boolean): WireBatch {
   const n = read.length;
   const seq = new Float64Array(n);
   const time = new Float64Array(n);
@@ -71,8 +101,11 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
     }
     return i;
   };
+  const pulled = n > 0 && "reply" in (read[0] as RangeMessage | PulledMessage);
+  const reply: string[] = [];
+  const attempt = new Uint32Array(pulled ? n : 0);
   let count = 0;
-  const skipped: WireBatch["skipped"] = [];
+  const skipped: SkippedMessage[] = [];
   const heads: Uint8Array[] = [];
   const datas: Uint8Array[] = [];
   const jsons: (JsonParts | undefined)[] = [];
@@ -80,10 +113,19 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
   for (const m of read) {
     const r = decodeStored(o, m.seq, m.subject, m.timeMs, m.headers, m.data);
     if (!r.ok) {
-      skipped.push({ seq: m.seq, subject: m.subject, problems: r.problems });
+      skipped.push({
+        seq: m.seq,
+        subject: m.subject,
+        problems: r.problems,
+        ...(pulled ? { pulled: raw(m as PulledMessage) } : {}),
+      });
       continue;
     }
     const i = count++;
+    if (pulled) {
+      reply.push((m as PulledMessage).reply);
+      attempt[i] = (m as PulledMessage).attempt;
+    }
     seq[i] = m.seq;
     time[i] = m.timeMs;
     subject[i] = nameOf(m.subject);
@@ -121,17 +163,26 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[], withJson: bo
     offsets,
     bytes,
     skipped,
+    ...(pulled ? { reply, attempt: count === n ? attempt : attempt.slice(0, count) } : {}),
   };
+}
+
+function raw(m: PulledMessage): NonNullable<SkippedMessage["pulled"]> {
+  const headers: [string, string][] = [];
+  if (m.headers) for (const k of m.headers.keys()) headers.push([k, m.headers.get(k)]);
+  return { reply: m.reply, attempt: m.attempt, headers, payload: m.data };
 }
 
 /** The memory `postMessage` hands over with a batch. */
 export function transferables(b: WireBatch): ArrayBuffer[] {
-  return [b.seq.buffer, b.time.buffer, b.subject.buffer, b.type.buffer, b.offsets.buffer, b.bytes.buffer] as ArrayBuffer[];
+  const t = [b.seq.buffer, b.time.buffer, b.subject.buffer, b.type.buffer, b.offsets.buffer, b.bytes.buffer] as ArrayBuffer[];
+  if (b.attempt) t.push(b.attempt.buffer as ArrayBuffer);
+  return t;
 }
 
-/** The batch's events, on the main thread (skipped messages logged as the thread reading inline does). */
+/** The batch's events, on the main thread (skipped messages logged as the thread reading inline does; a pull's are the caller's). */
 export function decodeBatch(o: DecodeContext, b: WireBatch): StoredEvent[] {
-  for (const s of b.skipped) logSkipped(o, s.seq, s.subject, s.problems);
+  for (const s of b.skipped) if (!s.pulled) logSkipped(o, s.seq, s.subject, s.problems);
   const out: StoredEvent[] = new Array(b.seq.length);
   // a Buffer over the memory handed over (no copy): its searches (the JSON's line breaks) are native
   const bytes = Buffer.from(b.bytes.buffer, b.bytes.byteOffset, b.bytes.byteLength);

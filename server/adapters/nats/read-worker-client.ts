@@ -3,7 +3,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { StoredEvent } from "../../core/bus/ports";
 import type { RangeQuery } from "./range-reader";
-import { decodeBatch, type ReaderReply, type ReaderRequest, type WireBatch } from "./read-wire";
+import { decodeBatch, type PullQuery, type ReaderReply, type ReaderRequest, type WireBatch } from "./read-wire";
 import type { ReaderData } from "./read-worker";
 import type { DecodeContext } from "./stored-event";
 
@@ -12,7 +12,18 @@ export interface ReadWorker {
   /** Whether reads go to the thread: false once it could not be started (the caller then reads inline). */
   available(): Promise<boolean>;
   read(q: RangeQuery): AsyncGenerator<StoredEvent[]>;
+  /**
+   * One pull of a durable consumer on the thread: `onBatch` gets its messages as they arrive;
+   * resolves when the pull is over (the server ended it, or it expired), rejects when it failed.
+   */
+  pull(q: PullQuery, onBatch: (b: WireBatch) => void): Promise<void>;
   close(): Promise<void>;
+}
+
+interface Pull {
+  onBatch: (b: WireBatch) => void;
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 /** Batches the thread may send ahead of the one being delivered: one decoded while the other is read. */
@@ -49,6 +60,7 @@ export function createReadWorker(data: ReaderData, o: DecodeContext): ReadWorker
   let closed = false;
   let nextId = 0;
   const reads = new Map<number, Pending>();
+  const pulls = new Map<number, Pull>();
 
   const settle = (p: Pending, f: (p: Pending) => void) => {
     f(p);
@@ -68,7 +80,15 @@ export function createReadWorker(data: ReaderData, o: DecodeContext): ReadWorker
           worker = w;
           resolve(w);
         } else if (m.type === "log") o.log(m.msg, m.extra);
-        else {
+        else if (pulls.has(m.id)) {
+          const p = pulls.get(m.id) as Pull;
+          if (m.type === "batch") p.onBatch(m.batch);
+          else {
+            pulls.delete(m.id);
+            if (m.type === "end") p.resolve();
+            else p.reject(new Error(m.message));
+          }
+        } else {
           const p = reads.get(m.id);
           if (!p) return;
           if (m.type === "batch") settle(p, (x) => x.batches.push(m.batch));
@@ -80,6 +100,8 @@ export function createReadWorker(data: ReaderData, o: DecodeContext): ReadWorker
         worker = undefined;
         ready = undefined;
         for (const p of reads.values()) settle(p, (x) => (x.error ??= e));
+        for (const p of pulls.values()) p.reject(e);
+        pulls.clear();
         if (!up) {
           // it never answered: read inline from now on
           failed = true;
@@ -129,6 +151,16 @@ export function createReadWorker(data: ReaderData, o: DecodeContext): ReadWorker
         reads.delete(id);
         if (!p.done && !p.error && worker === w) ask({ type: "cancel", id });
       }
+    },
+
+    async pull(q, onBatch) {
+      const w = await start();
+      if (!w || worker !== w) throw new Error("the reading thread is not running");
+      const id = ++nextId;
+      return new Promise<void>((resolve, reject) => {
+        pulls.set(id, { onBatch, resolve, reject });
+        w.postMessage({ type: "pull", id, query: q } satisfies ReaderRequest);
+      });
     },
 
     async close() {

@@ -6,7 +6,10 @@ import { eventSubject } from "../../core/bus/subjects";
 import { createEvent } from "../../core/cloudevents/event";
 import { toJsonText } from "../../core/cloudevents/json";
 import { jsonPartsBuffer } from "../../core/cloudevents/nats";
+import type { Delivery, DeliverySource, UndecodableDelivery } from "../../core/delivery/ports";
 import { testConfig } from "../../testing/fixtures";
+import { testSubscription } from "../../testing/subscription";
+import { createConsumerAdmin } from "./consumers";
 import { createNatsEventStore, type NatsEventStoreOptions } from "./event-store";
 import { createReadWorker, type ReadWorker } from "./read-worker-client";
 
@@ -173,5 +176,104 @@ describe("range reads on a thread of their own", () => {
     expect(logged.some((m) => m.includes("range reads go inline"))).toBe(true);
     const store = createNatsEventStore({ ...opts, reader: w });
     expect((await readAll(store, { filterSubject: `${prefix}.>` })).length).toBe(706);
+  });
+});
+
+describe("durable pulls on the reading thread", () => {
+  function admin(w?: ReadWorker) {
+    return createConsumerAdmin({
+      nc,
+      js: opts.js,
+      jsm: opts.jsm,
+      stream,
+      redeliveryStream: `${stream}_RD`,
+      subjectPrefix: prefix,
+      defaultTenant: "default",
+      multiFilter: false,
+      log: (msg) => logged.push(msg),
+      ...(w ? { reader: w } : {}),
+    });
+  }
+
+  /** Every delivery of a source's pulls until `n` came (none answered). */
+  async function pullAll(source: DeliverySource, n: number, max = 100) {
+    const got: (Delivery | UndecodableDelivery)[] = [];
+    while (got.length < n) await source.pull(max, 1000, (d) => got.push(d) > 0);
+    return got;
+  }
+
+  const what = (d: Delivery | UndecodableDelivery) =>
+    "undecodable" in d
+      ? { seq: d.seq, attempt: d.attempt, undecodable: d.problems, payload: Buffer.from(d.raw.payload).toString() }
+      : {
+          seq: d.seq,
+          attempt: d.attempt,
+          id: d.deliveryId.split(":").slice(1).join(":"),
+          tenant: d.tenant,
+          type: d.type,
+          written: d.json ? jsonPartsBuffer(d.json).toString("utf8") : toJsonText(d.event),
+          event: toJsonText(d.event),
+        };
+
+  it("hand over the same deliveries as inline pulls; answers go out by reply subject on the main connection", async () => {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: `${stream}_RD`, subjects: [`${prefix}_rd.>`] });
+    const w = reader();
+    const inlineAdmin = admin();
+    const threadAdmin = admin(w);
+    const inlineSub = testSubscription({ id: "pull_inline", startAt: { type: "all" }, maxInFlight: 1000 });
+    const threadSub = testSubscription({ id: "pull_thread", startAt: { type: "all" }, maxInFlight: 1000 });
+    await inlineAdmin.ensure(inlineSub);
+    await threadAdmin.ensure(threadSub);
+    const a = await pullAll(inlineAdmin.source(inlineSub), 707);
+    const b = await pullAll(threadAdmin.source(threadSub), 707);
+    expect(b.length).toBe(707);
+    const order = (x: ReturnType<typeof what>, y: ReturnType<typeof what>) => x.seq - y.seq;
+    expect(b.map(what).sort(order)).toEqual(a.map(what).sort(order));
+    const bad = b.find((d) => "undecodable" in d) as UndecodableDelivery;
+    expect(bad).toMatchObject({ seq: 702, attempt: 1 });
+    expect(Buffer.from(bad.raw.payload).toString()).toBe("not an event");
+    expect((b.find((d) => d.seq === 8) as Delivery).deliveryId).toBe("pull_thread:8:1");
+
+    // acknowledged, rejected, and one handed back with a delay that comes back as a second attempt
+    const back = b.find((d) => d.seq === 3) as Delivery;
+    for (const d of b) {
+      if (d === back) d.nak(100);
+      else if ("undecodable" in d) d.term();
+      else d.ack();
+    }
+    const again = await pullAll(threadAdmin.source(threadSub), 1);
+    expect(again.map((d) => [d.seq, d.attempt, (d as Delivery).deliveryId])).toEqual([[3, 2, "pull_thread:3:2"]]);
+    (again[0] as Delivery).ack();
+    const deadline = Date.now() + 5_000;
+    let info = await jsm.consumers.info(stream, threadSub.id);
+    while ((info.num_ack_pending > 0 || info.num_pending > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      info = await jsm.consumers.info(stream, threadSub.id);
+    }
+    expect({ pending: info.num_pending, ackPending: info.num_ack_pending }).toEqual({ pending: 0, ackPending: 0 });
+    await inlineAdmin.remove(inlineSub.id);
+    await threadAdmin.remove(threadSub.id);
+  });
+
+  it("a pull ended early hands back what still comes for it, after the reader's delay", async () => {
+    const threadAdmin = admin(reader());
+    const sub = testSubscription({ id: "pull_early", startAt: { type: "all" }, maxInFlight: 1000 });
+    await threadAdmin.ensure(sub);
+    const source = threadAdmin.source(sub);
+    const taken: number[] = [];
+    await source.pull(
+      50,
+      1000,
+      (d) => taken.push(d.seq) < 3,
+      () => 100,
+    );
+    expect(taken).toEqual([1, 2, 3]);
+    // the 47 handed back come again once their delay is over, before newer events
+    await new Promise((r) => setTimeout(r, 300));
+    const next = await pullAll(source, 47, 47);
+    expect(next.map((d) => d.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 47 }, (_, i) => i + 4));
+    expect(next.every((d) => d.attempt === 2)).toBe(true);
+    await threadAdmin.remove(sub.id);
   });
 });

@@ -1,9 +1,26 @@
 import { isMainThread, type MessagePort, parentPort, workerData } from "node:worker_threads";
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  type ConsumeCallback,
+  type Consumer,
+  type FetchOptions,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import type { Config } from "../../config";
+import { parseAckReply } from "./ack-reply";
 import { connectNats } from "./connection";
+import { EXPIRED_HANDBACK_MS, EXPIRY_GRACE_MS, replyOf } from "./consumers";
+import { messageHeaderBytes, messageHeaders } from "./message-headers";
 import { readRangeBatches } from "./range-reader";
-import { encodeBatch, type ReaderReply, type ReaderRequest, transferables } from "./read-wire";
+import {
+  encodeBatch,
+  type PulledMessage,
+  type PullQuery,
+  type ReaderReply,
+  type ReaderRequest,
+  transferables,
+} from "./read-wire";
 
 /**
  * The reading thread (a worker thread started by read-worker-client.ts): it reads ranges of the
@@ -12,6 +29,9 @@ import { encodeBatch, type ReaderReply, type ReaderRequest, transferables } from
  * each event — is about 40% of what a replay costs; here it runs on another core than deliveries.
  * A read sends a batch only while it has credit: the main thread grants one per batch it takes,
  * so what waits between the threads stays bounded whatever the reader's pace.
+ * It also pulls subscriptions' durable consumers (`pull`): each pull's messages are handed over as
+ * they arrive, a batch per socket read, with their reply subjects; the main thread acknowledges
+ * them on its own connection. A pull holds at most the `max` it asked for.
  */
 export interface ReaderData {
   config: Config;
@@ -33,6 +53,51 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
   const jsm = await jetstreamManager(nats.nc);
   const ctx = { subjectPrefix: data.subjectPrefix, defaultTenant: data.defaultTenant, log };
   const reads = new Map<number, Read>();
+  // looked up once per consumer (a JetStream API request), again after a failed pull
+  const consumers = new Map<string, Consumer>();
+
+  /** One pull of a durable consumer, as consumers.ts's inline pull does it: ends when the server ends it, or shortly after it expires. */
+  async function pull(id: number, q: PullQuery): Promise<void> {
+    const key = `${q.stream}\u0000${q.consumer}`;
+    let expired = false;
+    let queued: PulledMessage[] = [];
+    const flush = () => {
+      const batch = encodeBatch(ctx, queued, true);
+      queued = [];
+      send({ type: "batch", id, batch }, transferables(batch));
+    };
+    try {
+      let consumer = consumers.get(key);
+      if (!consumer) {
+        consumer = await js.consumers.get(q.stream, q.consumer);
+        consumers.set(key, consumer);
+      }
+      const msgs = await consumer.fetch({
+        max_messages: q.max,
+        expires: q.expiresMs,
+        callback: (m: JsMsg) => {
+          // one that comes after the pull was taken as over goes back for the next
+          if (expired) return m.nak(EXPIRED_HANDBACK_MS);
+          // the messages of one socket read leave together
+          if (queued.length === 0) queueMicrotask(flush);
+          queued.push(pulledMessage(m));
+        },
+      } as FetchOptions & ConsumeCallback);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const over = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, q.expiresMs + EXPIRY_GRACE_MS);
+      });
+      const err = await Promise.race([msgs.closed(), over]);
+      clearTimeout(timer);
+      expired = true;
+      if (queued.length > 0) flush();
+      if (err instanceof Error) throw err;
+      send({ type: "end", id });
+    } catch (e) {
+      consumers.delete(key);
+      send({ type: "error", id, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
 
   async function run(id: number, m: Extract<ReaderRequest, { type: "read" }>, r: Read): Promise<void> {
     try {
@@ -61,7 +126,8 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
       else r.cancelled = true;
       r.wake?.();
       r.wake = undefined;
-    } else if (m.type === "close") {
+    } else if (m.type === "pull") void pull(m.id, m.query);
+    else if (m.type === "close") {
       for (const r of reads.values()) {
         r.cancelled = true;
         r.wake?.();
@@ -70,6 +136,23 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
     }
   });
   send({ type: "ready" });
+}
+
+/** A message of a pull as the main thread needs it: position and delivery count read from its reply subject. */
+function pulledMessage(m: JsMsg): PulledMessage {
+  const reply = replyOf(m);
+  const info = parseAckReply(reply);
+  const headerBytes = messageHeaderBytes(m);
+  return {
+    seq: info ? info.seq : m.seq,
+    subject: m.subject,
+    timeMs: info ? info.timeMs : m.time.getTime(),
+    headers: messageHeaders(m),
+    ...(headerBytes ? { headerBytes } : {}),
+    data: m.data,
+    reply,
+    attempt: info ? info.deliveries : m.info.deliveryCount,
+  };
 }
 
 if (!isMainThread && parentPort) {

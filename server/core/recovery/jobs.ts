@@ -102,13 +102,20 @@ export function createJobRunner(o: JobRunnerOptions) {
       : { ...newJob(args.ctx, args.kind, args.total, args.spec, now), state: "running" };
     const entry = { job, cancel: false, done: Promise.resolve() };
     mine.set(job.id, entry);
-    const flush = async () => {
+    // a job's end is saved before this replica reports it, so that every replica says the same
+    const flush = async (end?: Job["state"]) => {
       entry.job.heartbeatAt = new Date().toISOString();
       entry.job.updatedAt = entry.job.heartbeatAt;
-      if (!entry.cancel && (await o.isCancelRequested(job.id).catch(() => false))) entry.cancel = true;
-      await o.store.put(entry.job).catch((e) => o.log("warn", "job progress not saved", { id: job.id, err: String(e) }));
+      if (!end && !entry.cancel && (await o.isCancelRequested(job.id).catch(() => false))) entry.cancel = true;
+      await o.store
+        .put(end ? { ...entry.job, state: end } : entry.job)
+        .catch((e) => o.log("warn", "job progress not saved", { id: job.id, err: String(e) }));
+      if (end) entry.job.state = end;
     };
-    const timer = setInterval(() => void flush(), flushMs);
+    let flushing = Promise.resolve();
+    const timer = setInterval(() => {
+      flushing = flush();
+    }, flushMs);
     timer.unref();
     const handle: JobHandle = {
       get job() {
@@ -123,19 +130,21 @@ export function createJobRunner(o: JobRunnerOptions) {
     };
     entry.done = (async () => {
       await o.store.put(job);
+      let end: Job["state"];
       try {
         const ended = await args.work(handle);
-        if (entry.job.state === "running") entry.job.state = ended ?? (entry.cancel ? "cancelled" : "completed");
+        end = entry.job.state === "running" ? (ended ?? (entry.cancel ? "cancelled" : "completed")) : entry.job.state;
       } catch (e) {
-        entry.job.state = entry.job.state === "interrupted" ? "interrupted" : "failed";
+        end = entry.job.state === "interrupted" ? "interrupted" : "failed";
         entry.job.error = e instanceof Error ? e.message : String(e);
         o.log("error", "job failed", { id: job.id, kind: job.kind, err: entry.job.error });
       } finally {
         clearInterval(timer);
-        await flush();
-        mine.delete(job.id);
-        await args.onEnd?.(entry.job);
+        await flushing; // (a progress write still under way must not land after the end)
       }
+      await flush(end);
+      mine.delete(job.id);
+      await args.onEnd?.(entry.job);
     })();
     return { ...job };
   }
