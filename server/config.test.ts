@@ -48,3 +48,14 @@ describe("redactConfig", () => {
     expect(redactUrl("nats://host:4222")).toBe("nats://host:4222");
   });
 });
+
+describe("loadConfig switches", () => {
+  it("reads the reading thread's switches (on by default) and names a bad value", () => {
+    expect(loadConfig({})).toMatchObject({ RANGE_READ_THREAD: true, PULL_THREAD: true });
+    expect(loadConfig({ PULL_THREAD: "false", RANGE_READ_THREAD: "0" })).toMatchObject({
+      RANGE_READ_THREAD: false,
+      PULL_THREAD: false,
+    });
+    expect(() => loadConfig({ PULL_THREAD: "yes" })).toThrow(/PULL_THREAD/);
+  });
+});

@@ -53,6 +53,13 @@ const tenantId = z
   .regex(/^[A-Za-z0-9_-]+$/, "must be letters, digits, _ or -")
   .default("default");
 
+/** A switch, on by default (`true`/`1`/empty: on; `false`/`0`: off). */
+const onOff = () =>
+  z
+    .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
+    .default("true")
+    .transform((v) => v === "true" || v === "1" || v === "");
+
 const envSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   NATS_URL: natsUrls,
@@ -121,15 +128,9 @@ const envSchema = z.object({
   /** Seconds the per-minute metric buckets, latency histograms and lag samples are kept. @default 172800 (2 days) */
   METRICS_MINUTE_RETENTION: positiveInt(172_800),
   /** `true`: replays into a subscription read the stream on a worker thread with a NATS connection of its own. @default true */
-  RANGE_READ_THREAD: z
-    .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
-    .default("true")
-    .transform((v) => v === "true" || v === "1" || v === ""),
+  RANGE_READ_THREAD: onOff(),
   /** `true`: subscriptions' consumers of the event stream are pulled on that thread too (parsing and each event's JSON off the main thread). @default true */
-  PULL_THREAD: z
-    .enum(["true", "false", "1", "0", ""], { message: "must be true or false" })
-    .default("true")
-    .transform((v) => v === "true" || v === "1" || v === ""),
+  PULL_THREAD: onOff(),
   /** Seconds each event's processing status is kept; 0 turns status tracking off. @default 3600 */
   EVENT_STATUS_TTL: z.coerce.number().int("must be an integer").min(0, "must be >= 0").default(3600),
   /** How often consumer lag is sampled into the time series, in ms (one sample per period across replicas). @default 5000 */
