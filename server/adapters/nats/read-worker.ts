@@ -62,6 +62,7 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
     let expired = false;
     let queued: PulledMessage[] = [];
     const flush = () => {
+      if (queued.length === 0) return; // (sent already, at the pull's end)
       const batch = encodeBatch(ctx, queued, true);
       queued = [];
       send({ type: "batch", id, batch }, transferables(batch));
@@ -90,7 +91,7 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
       const err = await Promise.race([msgs.closed(), over]);
       clearTimeout(timer);
       expired = true;
-      if (queued.length > 0) flush();
+      flush();
       if (err instanceof Error) throw err;
       send({ type: "end", id });
     } catch (e) {
