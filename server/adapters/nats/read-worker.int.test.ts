@@ -94,7 +94,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.close()));
-  await (await jetstreamManager(nc)).streams.delete(stream).catch(() => {});
+  const jsm = await jetstreamManager(nc);
+  await jsm.streams.delete(stream).catch(() => {});
+  await jsm.streams.delete(`${stream}_RD`).catch(() => {});
   await nc?.close();
 });
 
