@@ -20,7 +20,7 @@ import type { CloudEvent } from "../../core/cloudevents/event";
 import type { JsonParts } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
 import { parseAckReply } from "./ack-reply";
-import { messageHeaders } from "./message-headers";
+import { allHeaders, messageHeaders } from "./message-headers";
 import { decodeBatch, type PullQuery, type SkippedMessage, type WireBatch } from "./read-wire";
 import type { ReadWorker } from "./read-worker-client";
 import { decodeStored } from "./stored-event";
@@ -317,13 +317,11 @@ export function replyOf(m: JsMsg): string {
 }
 
 function undecodable(replies: Replies, m: JsMsg, attempt: number, problems: string): UndecodableDelivery {
-  const headers: [string, string][] = [];
-  if (m.headers) for (const [k, vs] of m.headers) for (const v of vs) headers.push([k, v]);
   return rawDelivery(replies, {
     seq: m.seq,
     subject: m.subject,
     problems,
-    pulled: { reply: replyOf(m), attempt, headers, payload: m.data },
+    pulled: { reply: replyOf(m), attempt, headers: allHeaders(m), payload: m.data },
   });
 }
 

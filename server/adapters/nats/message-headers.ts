@@ -95,3 +95,10 @@ export function messageHeaderBytes(m: { headers?: MsgHdrs }): Uint8Array | undef
   const raw = inner._rdata;
   return typeof hdr === "number" && hdr > 0 && raw instanceof Uint8Array ? raw.subarray(0, hdr) : undefined;
 }
+
+/** Every header of a message, each value of a repeated one (a dead letter keeps them as received). */
+export function allHeaders(m: { headers?: MsgHdrs }): [string, string][] {
+  const out: [string, string][] = [];
+  if (m.headers) for (const [k, vs] of m.headers) for (const v of vs) out.push([k, v]);
+  return out;
+}

@@ -44,6 +44,8 @@ export interface PulledMessage extends RangeMessage {
   reply: string;
   /** Its delivery count (1 on its first delivery). */
   attempt: number;
+  /** Every header as received (read only for a message that is no CloudEvent, to dead-letter it). */
+  allHeaders: () => [string, string][];
 }
 
 /** A pull of a durable consumer (see consumers.ts: the main thread acknowledges through `reply`). */
@@ -168,9 +170,7 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
 }
 
 function raw(m: PulledMessage): NonNullable<SkippedMessage["pulled"]> {
-  const headers: [string, string][] = [];
-  if (m.headers) for (const k of m.headers.keys()) headers.push([k, m.headers.get(k)]);
-  return { reply: m.reply, attempt: m.attempt, headers, payload: m.data };
+  return { reply: m.reply, attempt: m.attempt, headers: m.allHeaders(), payload: m.data };
 }
 
 /** The memory `postMessage` hands over with a batch. */

@@ -254,6 +254,22 @@ describe("durable pulls on the reading thread", () => {
       info = await jsm.consumers.info(stream, threadSub.id);
     }
     expect({ pending: info.num_pending, ackPending: info.num_ack_pending }).toEqual({ pending: 0, ackPending: 0 });
+
+    // a message that is no CloudEvent keeps every header value for its dead letter, on either path
+    const h = headers();
+    h.append("x-repeated", "one");
+    h.append("x-repeated", "two");
+    await opts.js.publish(eventSubject(prefix, "beta", "com.anumate.t1"), "poison", { headers: h });
+    const [viaThread] = await pullAll(threadAdmin.source(threadSub), 1, 1);
+    const [viaInline] = await pullAll(inlineAdmin.source(inlineSub), 1, 1);
+    for (const d of [viaThread, viaInline]) {
+      expect(d && "undecodable" in d).toBe(true);
+      expect((d as UndecodableDelivery).raw.headers.filter(([k]) => k === "x-repeated")).toEqual([
+        ["x-repeated", "one"],
+        ["x-repeated", "two"],
+      ]);
+      (d as UndecodableDelivery).term();
+    }
     await inlineAdmin.remove(inlineSub.id);
     await threadAdmin.remove(threadSub.id);
   });

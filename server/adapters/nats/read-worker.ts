@@ -8,10 +8,11 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import type { Config } from "../../config";
+import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
 import { connectNats } from "./connection";
 import { EXPIRED_HANDBACK_MS, EXPIRY_GRACE_MS, replyOf } from "./consumers";
-import { messageHeaderBytes, messageHeaders } from "./message-headers";
+import { allHeaders, messageHeaderBytes, messageHeaders } from "./message-headers";
 import { readRangeBatches } from "./range-reader";
 import {
   encodeBatch,
@@ -143,17 +144,36 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
 function pulledMessage(m: JsMsg): PulledMessage {
   const reply = replyOf(m);
   const info = parseAckReply(reply);
-  const headerBytes = messageHeaderBytes(m);
-  return {
-    seq: info ? info.seq : m.seq,
-    subject: m.subject,
-    timeMs: info ? info.timeMs : m.time.getTime(),
-    headers: messageHeaders(m),
-    ...(headerBytes ? { headerBytes } : {}),
-    data: m.data,
+  return new Pulled(
+    m,
+    info ? info.seq : m.seq,
+    info ? info.timeMs : m.time.getTime(),
     reply,
-    attempt: info ? info.deliveries : m.info.deliveryCount,
-  };
+    info ? info.deliveries : m.info.deliveryCount,
+  );
+}
+
+/** A class: no closure per message for `allHeaders`, which only a message that is no CloudEvent needs. */
+class Pulled implements PulledMessage {
+  readonly subject: string;
+  readonly headers: HeaderReader | undefined;
+  readonly headerBytes: Uint8Array | undefined;
+  readonly data: Uint8Array;
+  constructor(
+    private readonly m: JsMsg,
+    readonly seq: number,
+    readonly timeMs: number,
+    readonly reply: string,
+    readonly attempt: number,
+  ) {
+    this.subject = m.subject;
+    this.headers = messageHeaders(m);
+    this.headerBytes = messageHeaderBytes(m);
+    this.data = m.data;
+  }
+  allHeaders(): [string, string][] {
+    return allHeaders(this.m);
+  }
 }
 
 if (!isMainThread && parentPort) {
