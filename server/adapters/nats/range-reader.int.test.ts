@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testConfig, uniqueSuffix } from "../../testing/fixtures";
-import { readRange } from "./range-reader";
+import { pullMaxBytes, readRange, readRangeBatches } from "./range-reader";
 
 let nc: NatsConnection;
 const stream = `T_${uniqueSuffix()}_RANGE`;
@@ -76,5 +76,23 @@ describe("readRange", () => {
     await deleter;
     // a client fetch waited its whole `expires` (5 s) for each deleted message counted as pending
     expect(Math.max(...times), times.join(" ")).toBeLessThan(2500);
+  });
+
+  it("bounds each pull by bytes (at least twice the server's largest message) and reads every event still", async () => {
+    const js = jetstream(nc);
+    const jsm = await jetstreamManager(nc);
+    expect(pullMaxBytes(nc)).toBeGreaterThanOrEqual(2 * (nc.info?.max_payload ?? Number.POSITIVE_INFINITY));
+    const big = new Uint8Array(512 * 1024).fill(7);
+    for (let i = 0; i < 40; i++) await js.publish(`${stream}.big`, big);
+    const sizes: number[] = [];
+    let bytes = 0;
+    for await (const batch of readRangeBatches(js, jsm, { stream, filterSubject: `${stream}.big`, batch: 4096 })) {
+      sizes.push(batch.length);
+      for (const m of batch) bytes += m.data.length;
+    }
+    expect(bytes).toBe(40 * big.length);
+    // 20 MiB in pulls of at most 8 MiB
+    expect(sizes.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...sizes) * big.length).toBeLessThanOrEqual(pullMaxBytes(nc));
   });
 });

@@ -5,13 +5,14 @@ import { type Connection, Puller } from "./range-reader";
 /** A connection that records pull requests and lets the test answer them (timing logic only). */
 function fakeConnection() {
   let deliver: ((err: Error | null, m: Msg) => void) | undefined;
-  const requests: { subject: string; reply: string }[] = [];
+  const requests: { subject: string; reply: string; body: Record<string, unknown> }[] = [];
   const nc = {
     subscribe: (_subject: string, o: { callback: (err: Error | null, m: Msg) => void }) => {
       deliver = o.callback;
       return { unsubscribe() {} };
     },
-    publish: (subject: string, _data: string, o: { reply: string }) => requests.push({ subject, reply: o.reply }),
+    publish: (subject: string, data: string, o: { reply: string }) =>
+      requests.push({ subject, reply: o.reply, body: JSON.parse(data) }),
   } as unknown as NatsConnection;
   const message = (seq: number, pending: number) =>
     ({
@@ -19,8 +20,12 @@ function fakeConnection() {
       reply: `$JS.ACK.S.c.1.${seq}.${seq}.1700000000000000000.${pending}`,
       data: new Uint8Array(),
     }) as unknown as Msg;
-  return { c: { nc } as Connection, requests, send: (m: Msg) => deliver?.(null, m), message };
+  const status = (reply: string, code: number, description: string) =>
+    ({ subject: reply, reply: "", data: new Uint8Array(), headers: { code, description } }) as unknown as Msg;
+  return { c: { nc } as Connection, requests, send: (m: Msg) => deliver?.(null, m), message, status };
 }
+
+const MAX_BYTES = 1 << 20;
 
 describe("Puller", () => {
   beforeEach(() => {
@@ -32,7 +37,7 @@ describe("Puller", () => {
 
   it("times each pull from its own start: one made just before the timer's tick is not failed by it", async () => {
     const f = fakeConnection();
-    const puller = new Puller(f.c, "S", "c", 10_000);
+    const puller = new Puller(f.c, "S", "c", 10_000, MAX_BYTES);
     try {
       await vi.advanceTimersByTimeAsync(9_990);
       let outcome: string | undefined;
@@ -60,7 +65,7 @@ describe("Puller", () => {
 
   it("fails a pull that hears nothing for the timeout", async () => {
     const f = fakeConnection();
-    const puller = new Puller(f.c, "S", "c", 1000);
+    const puller = new Puller(f.c, "S", "c", 1000, MAX_BYTES);
     try {
       let outcome: string | undefined;
       puller.pull(2).catch((e: Error) => {
@@ -74,6 +79,25 @@ describe("Puller", () => {
       expect(outcome).toBeUndefined();
       await vi.advanceTimersByTimeAsync(250);
       expect(outcome).toBe("no answer to a pull from S within 1000 ms");
+    } finally {
+      puller.close();
+    }
+  });
+
+  it("asks for at most its bytes; a pull ended by them goes on, one that could bring nothing fails", async () => {
+    const f = fakeConnection();
+    const puller = new Puller(f.c, "S", "c", 10_000, MAX_BYTES);
+    try {
+      const first = puller.pull(100);
+      const req = f.requests[0];
+      expect(req?.body).toMatchObject({ batch: 100, max_bytes: MAX_BYTES, no_wait: true });
+      f.send(f.message(1, 50));
+      f.send(f.status(req?.reply ?? "", 409, "Message Size Exceeds MaxBytes"));
+      expect((await first).map((m) => m.seq)).toEqual([1]);
+      // the next message alone is bigger than a pull's bytes: an error, not an empty pull that ends the read
+      const second = puller.pull(100);
+      f.send(f.status(f.requests[1]?.reply ?? "", 409, "Message Size Exceeds MaxBytes"));
+      await expect(second).rejects.toThrow(`a message of S is bigger than a pull's ${MAX_BYTES} bytes`);
     } finally {
       puller.close();
     }

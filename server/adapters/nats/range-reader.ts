@@ -67,7 +67,8 @@ export async function* readRangeBatches(
   // reader takes the last one (one pull under way at a time: the server shares messages among the
   // pulls waiting on a consumer, so two at once would interleave, out of order)
   let next: Promise<Pulled[]> | undefined;
-  const puller = new Puller(connectionOf(js), q.stream, name, PULL_TIMEOUT_MS, q.keepHeaderBytes);
+  const conn = connectionOf(js);
+  const puller = new Puller(conn, q.stream, name, PULL_TIMEOUT_MS, pullMaxBytes(conn.nc), q.keepHeaderBytes);
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
@@ -134,6 +135,7 @@ export class Puller {
     private readonly stream: string,
     private readonly consumer: string,
     timeoutMs: number,
+    private readonly maxBytes: number,
     private readonly keepHeaderBytes = false,
   ) {
     this.inbox = createInbox(c.inboxPrefix);
@@ -165,7 +167,7 @@ export class Puller {
       this.current = { reply, batch, out: [], heard: false, quietSince: Date.now(), resolve, reject };
       this.c.nc.publish(
         `$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`,
-        JSON.stringify({ batch, no_wait: true, expires: PULL_EXPIRES_NS }),
+        JSON.stringify({ batch, max_bytes: this.maxBytes, no_wait: true, expires: PULL_EXPIRES_NS }),
         { reply },
       );
     });
@@ -193,10 +195,15 @@ export class Puller {
     }
     if (!p) return;
     if (!m.reply) {
-      // a status of this pull: 404 no messages / 408 fewer than asked / 409 consumer gone end it; 100 is a heartbeat
+      // a status of this pull: 404 no messages / 408 fewer than asked / 409 its bytes are reached or
+      // the consumer is gone end it; 100 is a heartbeat
       if (m.subject !== p.reply) return;
       p.heard = true;
-      if ((m.headers?.code ?? 0) >= 400) this.finish();
+      const code = m.headers?.code ?? 0;
+      // (a message bigger than the pull's bytes would end every pull empty: the read would stop there)
+      if (code === 409 && p.out.length === 0 && /MaxBytes/i.test(m.headers?.description ?? ""))
+        this.finish(new Error(`a message of ${this.stream} is bigger than a pull's ${this.maxBytes} bytes`));
+      else if (code >= 400) this.finish();
       return;
     }
     p.heard = true;
@@ -220,6 +227,18 @@ export class Puller {
  * just deleted); `expires` bounds that wait (then 408).
  */
 const PULL_EXPIRES_NS = 1_000_000_000;
+
+/**
+ * Most bytes a pull brings (JetStream's `max_bytes`): what a read holds at once stays bounded
+ * whatever the events' sizes. At least twice the largest message the server takes (its
+ * `max_payload`, which the count of a message's subject and headers could pass): the server ends a
+ * pull whose next message is bigger than its bytes without sending it.
+ */
+export function pullMaxBytes(nc: NatsConnection): number {
+  return Math.max(PULL_BYTES, 2 * (nc.info?.max_payload ?? 0));
+}
+
+const PULL_BYTES = 8 * 1_048_576;
 
 /** A pull that gets no answer at all within this time fails (the server is gone). */
 const PULL_TIMEOUT_MS = 10_000;
