@@ -41,23 +41,33 @@ describe("Puller", () => {
     try {
       await vi.advanceTimersByTimeAsync(9_990);
       let outcome: string | undefined;
-      puller.pull(2).then(
-        (m) => {
-          outcome = `got ${m.length}`;
-        },
-        (e: Error) => {
-          outcome = e.message;
-        },
-      );
+      puller.pull(2);
+      const take = () =>
+        puller.take().then(
+          (t) => {
+            outcome = `got ${t.messages.map((m) => m.seq).join(",")}${t.done ? ", done" : ""}`;
+          },
+          (e: Error) => {
+            outcome = e.message;
+          },
+        );
+      void take();
       await vi.advanceTimersByTimeAsync(5_000); // past the 10 s mark, 5 s into the pull
       expect(outcome).toBeUndefined();
-      f.send(f.message(1, 5)); // a slow answer goes on
+      f.send(f.message(1, 5)); // a slow answer goes on, handed on as it comes
+      await vi.advanceTimersByTimeAsync(0);
+      expect(outcome).toBe("got 1");
+      outcome = undefined;
+      void take();
       await vi.advanceTimersByTimeAsync(9_000);
       expect(outcome).toBeUndefined();
       f.send(f.message(2, 4));
       await vi.advanceTimersByTimeAsync(0);
-      expect(outcome).toBe("got 2");
+      expect(outcome).toBe("got 2, done");
       expect(f.requests).toHaveLength(1);
+      // over and taken: the next pull may be asked for, not before
+      puller.pull(2);
+      expect(() => puller.pull(2)).toThrow("a pull is under way");
     } finally {
       puller.close();
     }
@@ -68,11 +78,13 @@ describe("Puller", () => {
     const puller = new Puller(f.c, "S", "c", 1000, MAX_BYTES);
     try {
       let outcome: string | undefined;
-      puller.pull(2).catch((e: Error) => {
-        outcome = e.message;
-      });
+      puller.pull(2);
       await vi.advanceTimersByTimeAsync(400);
       f.send(f.message(1, 5));
+      expect((await puller.take()).messages).toHaveLength(1);
+      puller.take().catch((e: Error) => {
+        outcome = e.message;
+      });
       // quiet is counted from the first tick after the message (ticks every 250 ms): it fails between
       // 1,000 and 1,250 ms after it
       await vi.advanceTimersByTimeAsync(1000);
@@ -88,16 +100,17 @@ describe("Puller", () => {
     const f = fakeConnection();
     const puller = new Puller(f.c, "S", "c", 10_000, MAX_BYTES);
     try {
-      const first = puller.pull(100);
+      puller.pull(100);
       const req = f.requests[0];
       expect(req?.body).toMatchObject({ batch: 100, max_bytes: MAX_BYTES, no_wait: true });
       f.send(f.message(1, 50));
       f.send(f.status(req?.reply ?? "", 409, "Message Size Exceeds MaxBytes"));
-      expect((await first).map((m) => m.seq)).toEqual([1]);
+      const first = await puller.take();
+      expect([first.messages.map((m) => m.seq), first.done]).toEqual([[1], true]);
       // the next message alone is bigger than a pull's bytes: an error, not an empty pull that ends the read
-      const second = puller.pull(100);
+      puller.pull(100);
       f.send(f.status(f.requests[1]?.reply ?? "", 409, "Message Size Exceeds MaxBytes"));
-      await expect(second).rejects.toThrow(`a message of S is bigger than a pull's ${MAX_BYTES} bytes`);
+      await expect(puller.take()).rejects.toThrow(`a message of S is bigger than a pull's ${MAX_BYTES} bytes`);
     } finally {
       puller.close();
     }

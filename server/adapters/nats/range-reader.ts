@@ -43,7 +43,12 @@ export async function* readRange(js: JetStreamClient, jsm: JetStreamManager, q: 
   for await (const batch of readRangeBatches(js, jsm, q)) yield* batch;
 }
 
-/** As `readRange`, the messages of each pull at once (for readers that go fast: no per-message hand-offs). */
+/**
+ * As `readRange`, the messages as they arrive: those of one socket read at once (for readers that
+ * go fast: no per-message hand-offs, and a reader that hands them on starts on the first ones while
+ * the rest of a pull still comes). A pull's worth at most waits to be taken: the next pull is asked
+ * for when the last one is over, and its messages wait for the reader.
+ */
 export async function* readRangeBatches(
   js: JetStreamClient,
   jsm: JetStreamManager,
@@ -63,24 +68,23 @@ export async function* readRangeBatches(
   else if (q.fromTime !== undefined) Object.assign(cfg, { deliver_policy: DeliverPolicy.StartTime, opt_start_time: q.fromTime });
   const ci = await jsm.consumers.add(q.stream, cfg);
   const name = ci.name;
-  // the next pull, asked for as soon as the last one is complete: it is on its way while the
-  // reader takes the last one (one pull under way at a time: the server shares messages among the
-  // pulls waiting on a consumer, so two at once would interleave, out of order)
-  let next: Promise<Pulled[]> | undefined;
   const conn = connectionOf(js);
+  // one pull under way at a time: the server shares messages among the pulls waiting on a
+  // consumer, so two at once would interleave, out of order
   const puller = new Puller(conn, q.stream, name, PULL_TIMEOUT_MS, pullMaxBytes(conn.nc), q.keepHeaderBytes);
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
     const batch = q.batch ?? 256;
-    if (remaining > 0) next = puller.pull(Math.min(remaining, batch));
-    while (next) {
-      const pulled = await next;
-      next = undefined;
-      if (pulled.length === 0) return; // nothing is there now: the rest was deleted or expired meanwhile
+    if (remaining === 0) return;
+    puller.pull(Math.min(remaining, batch));
+    let got = 0; // of the current pull
+    for (;;) {
+      const { messages, done } = await puller.take();
+      got += messages.length;
       const out: RangeMessage[] = [];
       let ended = false;
-      for (const m of pulled) {
+      for (const m of messages) {
         remaining = m.pending;
         if ((q.toSeq !== undefined && m.seq > q.toSeq) || (toMs !== undefined && m.timeMs > toMs)) {
           ended = true;
@@ -89,12 +93,17 @@ export async function* readRangeBatches(
         out.push(m);
         if (remaining === 0) break;
       }
-      if (!ended && remaining > 0) next = puller.pull(Math.min(remaining, batch));
+      // nothing is there now (the rest was deleted or expired meanwhile), or the range is read
+      if (remaining === 0 || (done && got === 0)) ended = true;
+      if (done && !ended) {
+        // the next pull is on its way while the reader takes these
+        puller.pull(Math.min(remaining, batch));
+        got = 0;
+      }
       if (out.length > 0) yield out;
       if (ended) return;
     }
   } finally {
-    next?.catch(() => {}); // a pull asked for ahead and not read: its answer is dropped
     puller.close();
     jsm.consumers.delete(q.stream, name).catch(() => {});
   }
@@ -111,6 +120,7 @@ type Pulled = RangeMessage & { pending: number };
  * iterator), on one inbox subscription for all the pulls of a read: a pull is one write to the
  * server, not three (subscribe, request, unsubscribe), and each write wakes the server up.
  * Each pull answers to its own subject under that inbox, so a status is told apart from a late one.
+ * `take` hands on what arrived since the last take.
  */
 export class Puller {
   private readonly inbox: string;
@@ -121,12 +131,16 @@ export class Puller {
     | {
         reply: string;
         batch: number;
+        /** Arrived, not taken yet. */
         out: Pulled[];
+        /** Arrived in all. */
+        count: number;
+        done: boolean;
+        error: Error | undefined;
         /** Something arrived since `quietSince`. */
         heard: boolean;
         quietSince: number;
-        resolve(m: Pulled[]): void;
-        reject(e: Error): void;
+        wake: (() => void) | undefined;
       }
     | undefined;
 
@@ -146,7 +160,7 @@ export class Puller {
     this.timer = setInterval(
       () => {
         const p = this.current;
-        if (!p) return;
+        if (!p || p.done) return;
         const now = Date.now();
         if (p.heard) {
           p.heard = false;
@@ -160,17 +174,37 @@ export class Puller {
     this.timer.unref();
   }
 
-  pull(batch: number): Promise<Pulled[]> {
-    if (this.current) return Promise.reject(new Error("a pull is under way"));
-    return new Promise((resolve, reject) => {
-      const reply = `${this.inbox}.${++this.n}`;
-      this.current = { reply, batch, out: [], heard: false, quietSince: Date.now(), resolve, reject };
-      this.c.nc.publish(
-        `$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`,
-        JSON.stringify({ batch, max_bytes: this.maxBytes, no_wait: true, expires: PULL_EXPIRES_NS }),
-        { reply },
-      );
-    });
+  /** Asks for the next pull (once the last one is over and taken). */
+  pull(batch: number): void {
+    if (this.current && !(this.current.done && this.current.out.length === 0)) throw new Error("a pull is under way");
+    const reply = `${this.inbox}.${++this.n}`;
+    this.current = {
+      reply,
+      batch,
+      out: [],
+      count: 0,
+      done: false,
+      error: undefined,
+      heard: false,
+      quietSince: Date.now(),
+      wake: undefined,
+    };
+    this.c.nc.publish(
+      `$JS.API.CONSUMER.MSG.NEXT.${this.stream}.${this.consumer}`,
+      JSON.stringify({ batch, max_bytes: this.maxBytes, no_wait: true, expires: PULL_EXPIRES_NS }),
+      { reply },
+    );
+  }
+
+  /** The messages of the current pull that arrived since the last take (waits for one, or its end); `done` once it is over. */
+  async take(): Promise<{ messages: Pulled[]; done: boolean }> {
+    const p = this.current;
+    if (!p) throw new Error("no pull is under way");
+    while (p.out.length === 0 && !p.done) await new Promise<void>((wake) => (p.wake = wake));
+    if (p.error) throw p.error;
+    const messages = p.out;
+    p.out = [];
+    return { messages, done: p.done };
   }
 
   close(): void {
@@ -181,10 +215,16 @@ export class Puller {
 
   private finish(err?: Error): void {
     const p = this.current;
-    if (!p) return;
-    this.current = undefined;
-    if (err) p.reject(err);
-    else p.resolve(p.out);
+    if (!p || p.done) return;
+    p.done = true;
+    p.error = err;
+    this.wake(p);
+  }
+
+  private wake(p: NonNullable<Puller["current"]>): void {
+    const w = p.wake;
+    p.wake = undefined;
+    w?.();
   }
 
   private receive(err: Error | null, m: Msg): void {
@@ -193,7 +233,7 @@ export class Puller {
       this.finish(err);
       return;
     }
-    if (!p) return;
+    if (!p || p.done) return;
     if (!m.reply) {
       // a status of this pull: 404 no messages / 408 fewer than asked / 409 its bytes are reached or
       // the consumer is gone end it; 100 is a heartbeat
@@ -201,7 +241,7 @@ export class Puller {
       p.heard = true;
       const code = m.headers?.code ?? 0;
       // (a message bigger than the pull's bytes would end every pull empty: the read would stop there)
-      if (code === 409 && p.out.length === 0 && /MaxBytes/i.test(m.headers?.description ?? ""))
+      if (code === 409 && p.count === 0 && /MaxBytes/i.test(m.headers?.description ?? ""))
         this.finish(new Error(`a message of ${this.stream} is bigger than a pull's ${this.maxBytes} bytes`));
       else if (code >= 400) this.finish();
       return;
@@ -218,7 +258,9 @@ export class Puller {
       data: m.data,
       pending: info.pending,
     });
-    if (p.out.length >= p.batch) this.finish();
+    if (++p.count >= p.batch) this.finish();
+    // the waiting reader runs once the messages of this socket read are in
+    else this.wake(p);
   }
 }
 

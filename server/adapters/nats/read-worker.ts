@@ -13,7 +13,7 @@ import { parseAckReply } from "./ack-reply";
 import { connectNats } from "./connection";
 import { EXPIRED_HANDBACK_MS, EXPIRY_GRACE_MS, replyOf } from "./consumers";
 import { allHeaders, messageHeaderBytes, messageHeaders } from "./message-headers";
-import { readRangeBatches } from "./range-reader";
+import { type RangeMessage, readRangeBatches } from "./range-reader";
 import {
   encodeBatch,
   type PulledMessage,
@@ -102,14 +102,29 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
   }
 
   async function run(id: number, m: Extract<ReaderRequest, { type: "read" }>, r: Read): Promise<void> {
+    const withJson = !m.query.headersOnly;
+    // messages read and not sent yet: sent as they come while the main thread has credit, else
+    // gathered (up to a pull's worth, then the read waits) and sent as one batch once it has
+    let queued: RangeMessage[] = [];
+    const most = m.query.batch ?? 256;
+    const sendQueued = async () => {
+      while (r.credit === 0 && !r.cancelled) await new Promise<void>((wake) => (r.wake = wake));
+      if (r.cancelled) return false;
+      r.credit--;
+      const batch = encodeBatch(ctx, queued, withJson);
+      queued = [];
+      send({ type: "batch", id, batch }, transferables(batch));
+      return true;
+    };
     try {
       for await (const read of readRangeBatches(js, jsm, { ...m.query, keepHeaderBytes: true })) {
-        const batch = encodeBatch(ctx, read, !m.query.headersOnly);
-        while (r.credit === 0 && !r.cancelled) await new Promise<void>((wake) => (r.wake = wake));
         if (r.cancelled) return;
-        r.credit--;
-        send({ type: "batch", id, batch }, transferables(batch));
+        if (queued.length === 0) queued = read;
+        else for (const x of read) queued.push(x);
+        if (r.credit === 0 && queued.length < most) continue;
+        if (!(await sendQueued())) return;
       }
+      if (queued.length > 0 && !(await sendQueued())) return;
       send({ type: "end", id });
     } catch (e) {
       send({ type: "error", id, message: e instanceof Error ? e.message : String(e) });
