@@ -78,9 +78,9 @@ export interface RangeInput {
   /** Attributes only (no data): enough to filter and count. */
   headersOnly?: boolean;
   /**
-   * The reader does much per event on this thread (deliveries, with their answers): read where it
-   * costs this thread least, e.g. on another one, where the store can. A reader doing little per
-   * event (a live view's frames) reads on its own thread: handing events over costs it more.
+   * A long read of whole events (a replay): read where it costs this thread least, e.g. on another
+   * one, where the store can. Short or header-only reads (counts, history pages) stay on this
+   * thread: handing events over costs them more than it saves.
    */
   offload?: boolean;
 }

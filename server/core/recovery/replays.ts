@@ -370,7 +370,7 @@ export function createReplayService(o: ReplayServiceOptions) {
           batch = [];
         };
         try {
-          for await (const read of o.store.read(range)) {
+          for await (const read of o.store.read({ ...range, offload: true })) {
             for (const e of read) {
               if (handle?.cancelled()) return;
               if (!accept(e)) continue;
