@@ -6,11 +6,11 @@ import {
   decodeMarked,
   decodeNats,
   type HeaderReader,
-  headerValue,
   type JsonParts,
   jsonParts,
+  type Marked,
   markedJson,
-  markedKind,
+  readMarked,
 } from "../../core/cloudevents/nats";
 
 export type DecodeContext = { subjectPrefix: string; defaultTenant: string; log: (msg: string, extra?: object) => void };
@@ -24,15 +24,15 @@ export function decodeStored(
   h: HeaderReader | undefined,
   data: Uint8Array,
 ): { ok: true; stored: StoredEvent } | { ok: false; problems: string } {
-  // written by the bus (marked, see `markedKind`): decoded only when read, its JSON made from the bytes when asked for
-  const kind = h && markedKind(h);
+  // written by the bus (marked, see `readMarked`): decoded only when read, its JSON made from the bytes when asked for
+  const marked = h && readMarked(h);
   let event: CloudEvent | undefined;
-  if (kind === undefined) {
+  if (marked === undefined) {
     const decoded = decodeNats(h, data);
     if (!decoded.ok) return { ok: false, problems: decoded.problems.map((p) => `${p.field}: ${p.rule}`).join("; ") };
     event = decoded.event;
   }
-  return { ok: true, stored: new ReadStoredEvent(seq, timeMs, tenantOf(o, subject), subject, h, data, kind, event) };
+  return { ok: true, stored: new ReadStoredEvent(seq, timeMs, tenantOf(o, subject), subject, data, marked, event) };
 }
 
 /** A stored event as read: a class, so that reading one makes no closures. */
@@ -46,13 +46,12 @@ class ReadStoredEvent implements StoredEvent {
     readonly storedAtMs: number,
     readonly tenant: string,
     readonly subject: string,
-    private readonly headers: HeaderReader | undefined,
     private readonly data: Uint8Array,
-    /** Set for a message the bus wrote (`markedKind`): then `decoded` is made when first read. */
-    private readonly kind: string | undefined,
+    /** Set for a message the bus wrote (`readMarked`): then `decoded` is made when first read. */
+    private readonly marked: Marked | undefined,
     private decoded: CloudEvent | undefined,
   ) {
-    this.type = decoded ? decoded.type : headers && headerValue(headers.get("ce-type"));
+    this.type = decoded ? decoded.type : marked?.type;
   }
 
   /** RFC 3339, made only when read (most deliveries never do). */
@@ -62,14 +61,13 @@ class ReadStoredEvent implements StoredEvent {
   }
 
   get event(): CloudEvent {
-    // (set at once unless the message is marked: then kind and headers are)
-    this.decoded ??= decodeMarked(this.headers as HeaderReader, this.kind as string, this.data);
+    // (set at once unless the message is marked: then `marked` is)
+    this.decoded ??= decodeMarked(this.marked as Marked, this.data);
     return this.decoded;
   }
 
   get json(): JsonParts | undefined {
-    if (this.kind !== undefined && this.headers)
-      this.parts ??= markedJson(this.headers, this.kind, this.data) ?? jsonParts(toJsonText(this.event), "");
+    if (this.marked !== undefined) this.parts ??= markedJson(this.marked, this.data) ?? jsonParts(toJsonText(this.event), "");
     return this.parts;
   }
 }

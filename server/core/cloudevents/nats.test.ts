@@ -9,8 +9,8 @@ import {
   encodeNats,
   type HeaderReader,
   markedJson,
-  markedKind,
   type NatsMessage,
+  readMarked,
 } from "./nats";
 
 /** Small seeded PRNG (mulberry32) so property tests are reproducible. */
@@ -300,9 +300,10 @@ describe("the bus's own messages (marked Anumate-Data)", () => {
       // JSON data as a service sent it: with its own spacing and line breaks
       const payload = kind === 1 ? encodeUtf8(JSON.stringify(data?.value, null, rnd() < 0.5 ? 2 : 0)) : m.payload;
       const h = reader(m.headers);
-      const k = markedKind(h);
-      expect(k).toBe(m.headers.find(([name]) => name === DATA_KIND_HEADER)?.[1]);
-      const parts = markedJson(h, k as string, payload);
+      const marked = readMarked(h);
+      expect(marked?.kind).toBe(m.headers.find(([name]) => name === DATA_KIND_HEADER)?.[1]);
+      expect(marked?.type).toBe(attrs.type);
+      const parts = markedJson(marked as NonNullable<typeof marked>, payload);
       const decoded = ok(h, payload);
       if (Object.hasOwn(attrs, "7")) {
         expect(parts).toBeUndefined();
@@ -324,9 +325,9 @@ describe("the bus's own messages (marked Anumate-Data)", () => {
     expect(digitNamed).toBeGreaterThan(10);
   });
 
-  it("only messages that decode straight into the event are taken by markedKind", () => {
+  it("only messages that decode straight into the event are taken by readMarked", () => {
     const m = encodeNats(event({ ...EVENT, s: "x" }, { kind: "json", value: 1 }));
-    const with_ = (f: (h: [string, string][]) => [string, string][]) => markedKind(reader(f(m.headers)));
+    const with_ = (f: (h: [string, string][]) => [string, string][]) => readMarked(reader(f(m.headers)))?.kind;
     expect(with_((h) => h)).toBe("json");
     expect(with_((h) => h.map(([k, v]) => (k === "ce-id" ? [k, "%zz"] : [k, v])))).toBeUndefined();
     expect(with_((h) => h.map(([k, v]) => (k === "ce-s" ? ["CE-S", v] : [k, v])))).toBeUndefined();

@@ -63,8 +63,8 @@ export function decodeNats(
   const contentType = headers?.get("content-type") || headers?.get("Content-Type") || "";
   if (isStructured(contentType)) return decodeStructured(payload);
   if (!headers) return decodeStructured(payload); // no headers: NATS 1.0.2 structured mode
-  const marked = markedKind(headers);
-  if (marked !== undefined) return { ok: true, event: decodeMarked(headers, marked, payload) };
+  const marked = readMarked(headers);
+  if (marked !== undefined) return { ok: true, event: decodeMarked(marked, payload) };
   const attributes: Record<string, unknown> = Object.create(null); // "ce-__proto__" stays an (invalid) attribute
   const problems: ErrorDetail[] = [];
   let kind: string | undefined;
@@ -116,18 +116,21 @@ function isStructured(contentType: string): boolean {
 }
 
 /**
- * A message the bus wrote itself, once `markedKind` has taken it (marked `Anumate-Data`, `ce-` names
+ * A message the bus wrote itself, once `readMarked` has taken it (marked `Anumate-Data`, `ce-` names
  * in lower case as `encodeNats` writes them, every value decodable), built straight into the event:
  * the same result as the general path of `decodeNats` for it, without its intermediate copies.
  */
-export function decodeMarked(headers: HeaderReader, kind: string, payload: Uint8Array): CloudEvent {
+export function decodeMarked(marked: Marked, payload: Uint8Array): CloudEvent {
   const out: Record<string, unknown> = {};
   const extensions: Record<string, ExtensionValue> = {};
-  const extTypes = markedAttributes(headers, (name, value) => {
-    if (isCoreAttribute(name)) out[name] = value;
-    else extensions[name] = value;
-  });
-  if (extTypes) applyExtensionTypes(extensions, extTypes);
+  const a = marked.attributes;
+  for (let i = 0; i < a.length; i += 2) {
+    const name = a[i] as string;
+    if (isCoreAttribute(name)) out[name] = a[i + 1];
+    else extensions[name] = a[i + 1] as string;
+  }
+  if (marked.extTypes) applyExtensionTypes(extensions, marked.extTypes);
+  const kind = marked.kind;
   let data: EventData | undefined;
   if (kind === "json") data = payload.length > 0 ? storedJsonData(payload) : undefined;
   else if (kind === "text") data = { kind: "text", value: decodeUtf8(payload) ?? "" };
@@ -135,22 +138,6 @@ export function decodeMarked(headers: HeaderReader, kind: string, payload: Uint8
   out.extensions = Object.freeze(extensions);
   if (data !== undefined) out.data = Object.freeze(data);
   return Object.freeze(out) as unknown as CloudEvent;
-}
-
-/**
- * Hands each attribute of a message `markedKind` took to `each` (name without `ce-`, value decoded),
- * in header order, and returns its `Anumate-Ext-Types` header ("" when there is none).
- */
-function markedAttributes(headers: HeaderReader, each: (name: string, value: string) => void): string {
-  let extTypes = "";
-  for (const key of headers.keys()) {
-    if (!key.startsWith("ce-")) {
-      if (key.length === EXT_TYPES_LOWER.length && key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
-      continue;
-    }
-    each(key.slice(3), headerValue(headers.get(key)) ?? "");
-  }
-  return extTypes;
 }
 
 /** A CloudEvent from attributes the bus validated before storing them (see `decodeNats`). */
@@ -208,33 +195,53 @@ export function headerValue(raw: string): string | undefined {
   return d.ok ? d.value : undefined;
 }
 
+/** A message the bus wrote itself, as `readMarked` read its headers. */
+export interface Marked {
+  /** Its data kind (`Anumate-Data`): json, text, binary or none. */
+  kind: string;
+  /** Its attributes in header order, names without `ce-` and values decoded, alternating. */
+  attributes: string[];
+  /** Its `type` attribute. */
+  type: string;
+  /** Its `Anumate-Ext-Types` header ("" when there is none). */
+  extTypes: string;
+}
+
 /**
- * The data kind of a message the bus wrote, checked without building anything: then
- * `decodeMarked` makes its event (at once in `decodeNats`, or later, when a reader defers it).
- * Undefined for anything else, which `decodeNats` reads in full.
+ * A message the bus wrote, checked and its attributes read in one pass over its headers: then
+ * `decodeMarked` makes its event (at once in `decodeNats`, or later, when a reader defers it) and
+ * `markedJson` its JSON format. Undefined for anything else, which `decodeNats` reads in full.
  */
-export function markedKind(headers: HeaderReader): string | undefined {
+export function readMarked(headers: HeaderReader): Marked | undefined {
   const kind = headers.get(DATA_KIND_HEADER);
   if (kind !== "json" && kind !== "text" && kind !== "binary" && kind !== "none") return undefined;
   let required = 0;
+  let type = "";
+  let extTypes = "";
+  const attributes: string[] = [];
   for (const key of headers.keys()) {
     if (!key.startsWith("ce-")) {
       // (names compared in lower case only where the length matches: no string made per header)
       if (key.length >= 3 && (key.charCodeAt(0) | 0x20) === 0x63 && (key.charCodeAt(1) | 0x20) === 0x65 && key[2] === "-")
         return undefined; // Ce-, CE-: the general path
       if (key.length === 12 && key.toLowerCase() === "content-type" && isStructured(headers.get(key))) return undefined;
+      if (key.length === EXT_TYPES_LOWER.length && key.toLowerCase() === EXT_TYPES_LOWER) extTypes = headers.get(key);
       continue;
     }
     if (key.length < 4 || UPPER.test(key)) return undefined;
     const value = headerValue(headers.get(key));
     if (value === undefined) return undefined;
-    if (key === "ce-id" || key === "ce-source" || key === "ce-type") required++;
+    if (key === "ce-type") {
+      type = value;
+      required++;
+    } else if (key === "ce-id" || key === "ce-source") required++;
     else if (key === "ce-specversion") {
       if (value !== "1.0") return undefined;
       required++;
     }
+    attributes.push(key.slice(3), value);
   }
-  return required === 4 ? kind : undefined;
+  return required === 4 ? { kind, attributes, type, extTypes } : undefined;
 }
 
 /**
@@ -291,22 +298,23 @@ export function jsonPartsBuffer(p: JsonParts): Buffer {
 }
 
 /**
- * The JSON format of a message `markedKind` accepted, made from its headers and payload without
+ * The JSON format of a message `readMarked` took, made from its attributes and payload without
  * building the event — JSON data stays the stored bytes, never decoded to a string. Written out
  * (see `JsonParts`), it is `toJsonText(decodeNats(headers, payload).event)` as UTF-8.
  * Undefined where the member order would differ (an extension named by digits only): render the event.
  */
-export function markedJson(headers: HeaderReader, kind: string, payload: Uint8Array): JsonParts | undefined {
+export function markedJson(marked: Marked, payload: Uint8Array): JsonParts | undefined {
   const core: (string | undefined)[] = new Array(CORE_ORDER.length);
   const ext: string[] = [];
-  let digitNamed = false;
-  const extTypes = markedAttributes(headers, (name, value) => {
+  const a = marked.attributes;
+  for (let i = 0; i < a.length; i += 2) {
+    const name = a[i] as string;
     const slot = CORE_ORDER.indexOf(name);
-    if (slot >= 0) core[slot] = value;
-    else if (DIGITS.test(name)) digitNamed = true;
-    else ext.push(name, value);
-  });
-  if (digitNamed) return undefined;
+    if (slot >= 0) core[slot] = a[i + 1];
+    else if (DIGITS.test(name)) return undefined;
+    else ext.push(name, a[i + 1] as string);
+  }
+  const { kind, extTypes } = marked;
   // the pieces, joined once: no intermediate string per attribute
   const parts: string[] = ["{"];
   for (let i = 0; i < CORE_ORDER.length; i++) {
