@@ -170,6 +170,44 @@ describe("range reads on a thread of their own", () => {
     expect(left).toBe(0);
   });
 
+  it("hand events on as they arrive while the taker keeps up, and gather them while it does not", async () => {
+    // a range of its own, long enough for many socket reads
+    const big = `${stream}_BIG`;
+    const bigPrefix = `${prefix}big`;
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: big, subjects: [`${bigPrefix}.>`] });
+    try {
+      const store = createNatsEventStore({ ...opts, stream: big, subjectPrefix: bigPrefix });
+      for (let k = 0; k < 3; k++)
+        await store.append(
+          Array.from({ length: 1000 }, (_, i) => {
+            const e = event(1000 * k + i);
+            return { event: e, tenant: "acme", subject: eventSubject(bigPrefix, "acme", e.type), msgId: e.id };
+          }),
+        );
+      const w = reader();
+      const q = { stream: big, filterSubject: `${bigPrefix}.>`, batch: 2048 };
+      const fast: number[] = [];
+      for await (const batch of w.read(q)) fast.push(batch.length);
+      expect(fast.reduce((a, b) => a + b, 0)).toBe(3000);
+      // two pulls (2,048 + 952), handed on in pieces as they arrive, not each at its end
+      expect(fast.length).toBeGreaterThan(4);
+      // a taker that stops after each batch: the thread sends two ahead and gathers the rest, up to a
+      // pull's worth at a time
+      const slow: StoredEvent[][] = [];
+      for await (const batch of w.read(q)) {
+        slow.push(batch);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      const seqs = slow.flat().map((e) => e.seq);
+      expect(seqs).toEqual(Array.from({ length: 3000 }, (_, i) => i + 1));
+      expect(slow.length).toBeLessThanOrEqual(2 + Math.ceil(3000 / 2048) + 1);
+      expect(Math.max(...slow.map((b) => b.length))).toBeLessThanOrEqual(2048 + Math.max(...fast));
+    } finally {
+      await jsm.streams.delete(big).catch(() => {});
+    }
+  });
+
   it("fall back to inline reads, and say so, when the thread cannot connect", async () => {
     const unreachable = testConfig({ NATS_URL: "nats://127.0.0.1:1" });
     const w = reader(unreachable);
