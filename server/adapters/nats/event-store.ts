@@ -49,7 +49,7 @@ const READ_BATCH = 128;
  * The same on the reading thread, where the pulls' writes and the parsing garbage are off the main
  * thread: fewer, larger pulls. A pull request is a socket write, and a write that wakes nats-server
  * cost 0.1–0.4 ms here. 128 → 512 (eighth round): WebSocket replay medians 0.51 → 0.57 × raw;
- * 512 → 2,048 (eleventh round, alternated): WebSocket subscription replays 45.7k → 52.4k events/s
+ * 512 → 2,048 (eleventh round, alternated): WebSocket subscription replays 45.7k → 52.3k events/s
  * (means of 12 and 18 runs). Each pull is bounded by bytes too (range-reader.ts `pullMaxBytes`).
  */
 const THREAD_READ_BATCH = 2048;

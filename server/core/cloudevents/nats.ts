@@ -189,7 +189,7 @@ const PLAIN_VALUE = /^[\x20\x21\x23-\x24\x26-\x7E]*$/;
 const DIGITS = /^\d+$/;
 
 /** A header value as `decodeHeaderValue` decodes it, undefined when it does not decode. */
-export function headerValue(raw: string): string | undefined {
+function headerValue(raw: string): string | undefined {
   if (PLAIN_VALUE.test(raw)) return raw;
   const d = decodeHeaderValue(raw);
   return d.ok ? d.value : undefined;
