@@ -306,7 +306,7 @@ async function replaysAlongside(range: { first: number; last: number }, run: num
         from: { sequence: range.first },
         to: { sequence: range.last },
         target: { type: "subscription", id: sub.id },
-        ratePerSec: 100_000,
+        ratePerSec: 1_000_000,
       });
       for (;;) {
         await sleep(100);
@@ -595,14 +595,14 @@ async function replaySse(range: { first: number; last: number }, run: number): P
     from: { sequence: range.first },
     to: { sequence: range.last },
     target: { type: "stream" },
-    ratePerSec: 100_000,
+    ratePerSec: 1_000_000,
   });
   const c = sseClient(`${p.url}/api/stream?replay=${encodeURIComponent(r.id)}`, undefined);
   const got = await c.ended;
   const ms = performance.now() - t0;
   const cpu = cpuSince(snap);
   if (got !== N) throw new Error(`SSE replay delivered ${got} of ${N}`);
-  return row("replay", "SSE /api/stream?replay= (ratePerSec 100000)", run, N, ms, cpu);
+  return row("replay", "SSE /api/stream?replay= (ratePerSec 1000000)", run, N, ms, cpu);
 }
 
 async function replayWs(range: { first: number; last: number }, run: number): Promise<ThroughputRow> {
@@ -626,7 +626,7 @@ async function replayWs(range: { first: number; last: number }, run: number): Pr
     from: { sequence: range.first },
     to: { sequence: range.last },
     target: { type: "subscription", id: sub.id },
-    ratePerSec: 100_000,
+    ratePerSec: 1_000_000,
   });
   await until(() => got >= N, 300_000, "WS replay");
   const cpu = cpuSince(snap);

@@ -685,6 +685,18 @@ describe("replays", () => {
     });
     expect(pattern.status).toBe(400);
     expect(pattern.body.error.details[0]?.field).toBe("filter.types.0");
+    // the rate cap: 1 to 1,000,000 events/s, for replays and bulk requeues alike
+    for (const [path, body] of [
+      ["/api/replays", { from: { sequence: 1 }, target: { type: "stream" }, dryRun: true }],
+      ["/api/dead-letters/requeue", { filter: {}, dryRun: true }],
+    ] as const) {
+      for (const ratePerSec of [0, 1.5, 1_000_001]) {
+        const r = await api<{ error: { details: { field: string; rule: string }[] } }>("POST", path, { ...body, ratePerSec });
+        expect(r.status, `${path} ${ratePerSec}`).toBe(400);
+        expect(r.body.error.details[0]?.field).toBe("ratePerSec");
+      }
+      expect((await api("POST", path, { ...body, ratePerSec: 1_000_000 })).status, path).toBe(200);
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { Button } from "@/components/ui/button";
 import { Dialog } from "@/components/ui/dialog";
 import { ErrorNotice } from "@/components/ui/error-notice";
 import { Field, Input, Select } from "@/components/ui/field";
+import { MAX_RATE_PER_SEC } from "@/lib/contracts/replays";
 import { formatCount } from "@/lib/format";
 import { replayApi, replayQuery } from "@/lib/queries/replays";
 import { subscriptionsQuery } from "@/lib/queries/subscriptions";
@@ -61,8 +62,8 @@ export function ReplayDialog({
 
   const rateNum = rate.trim() === "" ? undefined : Number(rate);
   const rateProblem =
-    rateNum !== undefined && !(Number.isInteger(rateNum) && rateNum >= 1 && rateNum <= 100_000)
-      ? "must be 1 to 100000"
+    rateNum !== undefined && !(Number.isInteger(rateNum) && rateNum >= 1 && rateNum <= MAX_RATE_PER_SEC)
+      ? `must be 1 to ${MAX_RATE_PER_SEC}`
       : undefined;
   const target: ReplayTarget | undefined =
     targetValue === "" ? undefined : targetValue === LIVE_VIEW ? { type: "stream" } : { type: "subscription", id: targetValue };

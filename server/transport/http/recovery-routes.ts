@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { replayInputSchema } from "../../../lib/contracts/replays";
+import { ratePerSecSchema, replayInputSchema } from "../../../lib/contracts/replays";
 import { AppError } from "../../../lib/errors";
 import { jobTenant } from "../../core/recovery/jobs";
 import { sendJson } from "./io";
@@ -28,7 +28,7 @@ const bulkBody = z
       .optional(),
     filter: z.object(dlqFilter).strict().optional(),
     dryRun: z.boolean().optional(),
-    ratePerSec: z.number().int("must be an integer").min(1, "must be 1 to 100000").max(100_000, "must be 1 to 100000").optional(),
+    ratePerSec: ratePerSecSchema.optional(),
   })
   .strict()
   .refine((b) => !(b.ids && b.filter), { message: "give ids or filter, not both", path: ["filter"] });
