@@ -100,7 +100,7 @@ describe("event status", () => {
   it("writes an event with more subscriptions than one script argument holds", async () => {
     const m = createRedisMetrics(redis, { prefix, flushMs: 60_000 });
     try {
-      // 5,000 records for one hash: ten arguments (Lua unpacks at most ~8,000 values at once)
+      // 5,000 records for one hash, one argument per subscription (Lua unpacks at most ~8,000 values at once)
       for (let i = 0; i < 5_000; i++) m.status({ seq: 3_000, subscription: `sub_${i}`, kind: "acknowledged", atMs: 5_000 + i });
       await m.flush();
       const s = await m.eventStatus(3_000);
@@ -135,8 +135,9 @@ describe("event status", () => {
         m.count("acknowledged", "acme", "com.example.x", 1);
       }
       await m.flush();
-      // the count, then 450 statuses in script calls of 200, 200 and 50 events: each alone (over 150)
-      expect(sizes.length).toBe(4);
+      // the count, then 450 statuses in script calls of whole hashes of 64 events, from 200 events
+      // up: 240 (48 + 3 × 64) and 210 (3 × 64 + 18), each alone (over 150)
+      expect(sizes.length).toBe(3);
       expect(await m.eventStatus(2_000)).toEqual({ subscriptions: { sub_a: { acknowledged: 2_000, attempts: 0 } } });
       expect(await m.eventStatus(2_449)).toEqual({ subscriptions: { sub_a: { acknowledged: 2_449, attempts: 0 } } });
     } finally {

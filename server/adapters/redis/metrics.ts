@@ -116,10 +116,11 @@ end
 return 1
 `;
 
-/** Events per status hash. */
+/**
+ * Events per status hash. A script argument holds one subscription's records of one hash: at most
+ * 2 × 64 values, well within what Lua unpacks onto its stack (~8,000).
+ */
 const STATUS_BUCKET = 64;
-/** Most fields in one script argument (Lua unpacks them onto its stack: at most ~8,000 values). */
-const STATUS_FIELDS_PER_ARG = 500;
 
 interface CountEntry {
   metric: CountMetric;
@@ -133,39 +134,37 @@ interface CountEntry {
   live: boolean;
 }
 
-interface SubAcc {
-  delivered?: number;
-  acknowledged?: number;
-  failed?: number;
-  deadLettered?: number;
-  attempts: number;
-  latencyMs?: number;
-  error?: { at: number; message: string; status?: number };
+/** One subscription's changes to one event's status (times in ms since the epoch; 0: none). */
+class SubAcc {
+  delivered = 0;
+  acknowledged = 0;
+  failed = 0;
+  deadLettered = 0;
+  attempts = 0;
+  /** -1: none. */
+  latencyMs = -1;
+  error: { at: number; message: string; status?: number | undefined } | undefined = undefined;
 }
 
-/** The status changes of one event: nearly always of one subscription (`sub`), the others in `more`. */
-interface StatusAcc {
-  seq: number;
-  sub: string;
-  s: SubAcc;
-  more?: Map<string, SubAcc>;
+/**
+ * One subscription's changes to the events of one status hash (`STATUS_BUCKET` events from
+ * `no * STATUS_BUCKET`), by index in it: an array slot per event, not an entry per event in one
+ * large map (events are delivered and acknowledged in runs of neighbours).
+ */
+class StatusBucket {
+  readonly accs: (SubAcc | undefined)[] = new Array(STATUS_BUCKET).fill(undefined);
+  /** Events with changes. */
+  n = 0;
+  constructor(
+    readonly sub: string,
+    readonly no: number,
+  ) {}
 }
 
-/** The changes of `sub` in `acc`, created empty when there are none yet. */
-function subAcc(acc: StatusAcc, sub: string): SubAcc {
-  if (acc.sub === sub) return acc.s;
-  acc.more ??= new Map();
-  let s = acc.more.get(sub);
-  if (!s) {
-    s = { attempts: 0 };
-    acc.more.set(sub, s);
-  }
-  return s;
-}
-
-function* subsOf(acc: StatusAcc): Generator<[string, SubAcc]> {
-  yield [acc.sub, acc.s];
-  if (acc.more) yield* acc.more;
+/** A subscription's buckets, and the last one used (the next change is usually to it). */
+interface SubBuckets {
+  last: StatusBucket | undefined;
+  buckets: Map<number, StatusBucket>;
 }
 
 interface LatencyAcc {
@@ -187,7 +186,7 @@ interface Unit {
 }
 
 const NB = LATENCY_BUCKETS_MS.length + 1;
-/** Events whose status changes go in one script call. */
+/** Events whose status changes go in one script call (whole hashes: about this many). */
 const STATUS_PER_CALL = 200;
 const minuteOf = (sec: number) => sec - (sec % 60);
 
@@ -228,7 +227,9 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
   const instance = opts.instance ?? Math.random().toString(36).slice(2, 10);
 
   let counts = new Map<string, CountEntry>();
-  let statuses = new Map<number, StatusAcc>();
+  let statuses = new Map<string, SubBuckets>();
+  /** Events with changes in `statuses` (one per subscription and event). */
+  let statusCount = 0;
   let latencies = new Map<string, LatencyAcc>();
   let lags: LagSample[] = [];
   let dropped = 0;
@@ -282,33 +283,49 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
 
   /** The buffered changes of subscription `sub` for event `seq` (undefined when the buffer is full). */
   function statusOf(seq: number, sub: string): SubAcc | undefined {
-    const acc = statuses.get(seq);
-    if (acc) return subAcc(acc, sub);
-    if (statuses.size >= maxPending) {
-      dropped++;
-      return undefined;
+    let of = statuses.get(sub);
+    if (!of) {
+      of = { last: undefined, buckets: new Map() };
+      statuses.set(sub, of);
     }
-    const s: SubAcc = { attempts: 0 };
-    statuses.set(seq, { seq, sub, s });
-    return s;
+    const no = Math.floor(seq / STATUS_BUCKET);
+    let b = of.last;
+    if (b === undefined || b.no !== no) {
+      b = of.buckets.get(no);
+      if (!b) {
+        b = new StatusBucket(sub, no);
+        of.buckets.set(no, b);
+      }
+      of.last = b;
+    }
+    const i = seq - no * STATUS_BUCKET;
+    let acc = b.accs[i];
+    if (!acc) {
+      if (statusCount >= maxPending) {
+        dropped++;
+        return undefined;
+      }
+      acc = new SubAcc();
+      b.accs[i] = acc;
+      b.n++;
+      statusCount++;
+    }
+    return acc;
   }
 
-  function mergeSub(into: SubAcc, from: SubAcc): void {
-    const max = (a?: number, b?: number) => (a === undefined ? b : b === undefined ? a : Math.max(a, b));
-    into.delivered = max(into.delivered, from.delivered);
-    into.acknowledged = max(into.acknowledged, from.acknowledged);
-    into.failed = max(into.failed, from.failed);
-    into.deadLettered = max(into.deadLettered, from.deadLettered);
-    into.attempts += from.attempts;
-    into.latencyMs ??= from.latencyMs;
-    if (from.error && (!into.error || from.error.at > into.error.at)) into.error = from.error;
-  }
-
-  function addStatus(seq: number, from: StatusAcc): void {
-    for (const [sub, s] of subsOf(from)) {
-      const cur = statusOf(seq, sub);
-      if (cur) mergeSub(cur, s);
-    }
+  /** Puts back changes that were not written (merged with any recorded since). */
+  function restoreStatus(b: StatusBucket): void {
+    b.accs.forEach((from, i) => {
+      const into = from && statusOf(b.no * STATUS_BUCKET + i, b.sub);
+      if (!from || !into) return;
+      into.delivered = Math.max(into.delivered, from.delivered);
+      into.acknowledged = Math.max(into.acknowledged, from.acknowledged);
+      into.failed = Math.max(into.failed, from.failed);
+      into.deadLettered = Math.max(into.deadLettered, from.deadLettered);
+      into.attempts += from.attempts;
+      if (into.latencyMs < 0) into.latencyMs = from.latencyMs;
+      if (from.error && (!into.error || from.error.at > into.error.at)) into.error = from.error;
+    });
   }
 
   /** Adds bucket counts, or (`buckets` undefined) one observation in bucket `one`. */
@@ -368,44 +385,34 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
 
   /** One subscription's changes to one event as its status record (see STATUS_LUA). */
   function statusRecord(s: SubAcc): string {
-    const rec = `${s.delivered ?? ""},${s.acknowledged ?? ""},${s.failed ?? ""},${s.deadLettered ?? ""},${s.attempts || ""},${s.latencyMs ?? ""}`;
+    const rec = `${s.delivered || ""},${s.acknowledged || ""},${s.failed || ""},${s.deadLettered || ""},${s.attempts || ""},${s.latencyMs < 0 ? "" : s.latencyMs}`;
     // JSON text holds no raw line break
     return s.error ? `${rec}\n${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}` : rec;
   }
 
-  /** The status changes of several events as one script call: an argument per hash they go to. */
-  function statusUnit(part: StatusAcc[], sha: string): Unit {
+  /** The status changes of several buckets as one script call: an argument per bucket. */
+  function statusUnit(part: StatusBucket[], sha: string): Unit {
     const keys: string[] = [];
     const args: string[] = [String(statusTtl)];
-    let key = "";
-    let fv: string[] = [];
-    const close = () => {
-      if (fv.length > 0) {
-        keys.push(key);
-        args.push(JSON.stringify(fv));
-      }
-      fv = [];
-    };
-    const add = (k: string, field: string, record: string) => {
-      if (k !== key || fv.length >= 2 * STATUS_FIELDS_PER_ARG) {
-        close();
-        key = k;
-      }
-      fv.push(field, record);
-    };
-    for (const acc of part) {
-      const k = statusKey(acc.seq);
-      add(k, `${acc.seq}|${acc.sub}`, statusRecord(acc.s));
-      if (acc.more) for (const [sub, s] of acc.more) add(k, `${acc.seq}|${sub}`, statusRecord(s));
+    let weight = 0;
+    for (const b of part) {
+      weight += b.n;
+      const fv: string[] = [];
+      const first = b.no * STATUS_BUCKET;
+      const suffix = `|${b.sub}`;
+      b.accs.forEach((acc, i) => {
+        if (acc) fv.push(`${first + i}${suffix}`, statusRecord(acc));
+      });
+      keys.push(statusKey(first));
+      args.push(JSON.stringify(fv));
     }
-    close();
     return {
       write: (m) => void m.evalsha(sha, keys.length, ...keys, ...args),
       restore: () => {
-        for (const acc of part) addStatus(acc.seq, acc);
+        for (const b of part) restoreStatus(b);
       },
       script: true,
-      weight: part.length,
+      weight,
     };
   }
 
@@ -443,9 +450,9 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
 
   async function flushOnce(): Promise<void> {
     if (redis.status !== "ready") return;
-    if (counts.size + statuses.size + latencies.size + lags.length === 0) return;
+    if (counts.size + statusCount + latencies.size + lags.length === 0) return;
     let sha: string | undefined;
-    if (statuses.size > 0) {
+    if (statusCount > 0) {
       try {
         sha = await ensureScript();
       } catch {
@@ -459,6 +466,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     const lg = lags;
     counts = new Map();
     statuses = new Map();
+    statusCount = 0;
     latencies = new Map();
     lags = [];
     for (const e of c.values()) {
@@ -466,12 +474,17 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       units.push(countUnit(e));
     }
     if (sha) {
-      let part: StatusAcc[] = [];
-      for (const acc of st.values()) {
-        part.push(acc);
-        if (part.length === STATUS_PER_CALL) {
-          units.push(statusUnit(part, sha));
-          part = [];
+      let part: StatusBucket[] = [];
+      let n = 0;
+      for (const of of st.values()) {
+        for (const b of of.buckets.values()) {
+          part.push(b);
+          n += b.n;
+          if (n >= STATUS_PER_CALL) {
+            units.push(statusUnit(part, sha));
+            part = [];
+            n = 0;
+          }
         }
       }
       if (part.length > 0) units.push(statusUnit(part, sha));
@@ -560,19 +573,19 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       if (!s) return;
       switch (u.kind) {
         case "delivered":
-          s.delivered = Math.max(s.delivered ?? 0, u.atMs);
+          s.delivered = Math.max(s.delivered, u.atMs);
           s.attempts++;
           break;
         case "acknowledged":
-          s.acknowledged = Math.max(s.acknowledged ?? 0, u.atMs);
-          s.latencyMs ??= u.latencyMs;
+          s.acknowledged = Math.max(s.acknowledged, u.atMs);
+          if (s.latencyMs < 0 && u.latencyMs !== undefined) s.latencyMs = u.latencyMs;
           break;
         case "failed":
-          s.failed = Math.max(s.failed ?? 0, u.atMs);
+          s.failed = Math.max(s.failed, u.atMs);
           if (u.error) s.error = { at: u.atMs, message: u.error.message.slice(0, 500), status: u.error.status };
           break;
         case "dead-lettered":
-          s.deadLettered = Math.max(s.deadLettered ?? 0, u.atMs);
+          s.deadLettered = Math.max(s.deadLettered, u.atMs);
           break;
       }
     },
@@ -690,7 +703,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
         return true;
       }
     },
-    backlog: () => ({ entries: counts.size + statuses.size + latencies.size + lags.length, dropped }),
+    backlog: () => ({ entries: counts.size + statusCount + latencies.size + lags.length, dropped }),
     async stop() {
       clearInterval(timer);
       await flush();
