@@ -134,25 +134,33 @@ interface CountEntry {
   live: boolean;
 }
 
-/** One subscription's changes to one event's status (times in ms since the epoch; 0: none). */
-class SubAcc {
-  delivered = 0;
-  acknowledged = 0;
-  failed = 0;
-  deadLettered = 0;
-  attempts = 0;
-  /** -1: none. */
-  latencyMs = -1;
-  error: { at: number; message: string; status?: number | undefined } | undefined = undefined;
+/** A status slot's fields, at `index * SLOT` in a bucket's `v`. Times are ms since the epoch, 0 for none. */
+const DELIVERED = 0;
+const ACKNOWLEDGED = 1;
+const FAILED = 2;
+const DEAD_LETTERED = 3;
+const ATTEMPTS = 4;
+/** Latency + 1 (0: none). */
+const LATENCY = 5;
+const SLOT = 6;
+
+interface StatusError {
+  at: number;
+  message: string;
+  status?: number | undefined;
 }
 
 /**
  * One subscription's changes to the events of one status hash (`STATUS_BUCKET` events from
- * `no * STATUS_BUCKET`), by index in it: an array slot per event, not an entry per event in one
- * large map (events are delivered and acknowledged in runs of neighbours).
+ * `no * STATUS_BUCKET`), as numbers in one array: no object, and no map entry, per event (events
+ * are delivered and acknowledged in runs of neighbours, and a flush takes about a second of them).
  */
 class StatusBucket {
-  readonly accs: (SubAcc | undefined)[] = new Array(STATUS_BUCKET).fill(undefined);
+  readonly v = new Float64Array(STATUS_BUCKET * SLOT);
+  /** 1 where the event has changes. */
+  readonly used = new Uint8Array(STATUS_BUCKET);
+  /** The last error of each event, where there is one. */
+  errors: (StatusError | undefined)[] | undefined;
   /** Events with changes. */
   n = 0;
   constructor(
@@ -281,8 +289,11 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     else dropped += n;
   }
 
-  /** The buffered changes of subscription `sub` for event `seq` (undefined when the buffer is full). */
-  function statusOf(seq: number, sub: string): SubAcc | undefined {
+  /**
+   * The bucket of subscription `sub`'s changes to event `seq`, with the event's slot taken
+   * (undefined when the buffer is full).
+   */
+  function bucketOf(seq: number, sub: string): StatusBucket | undefined {
     let of = statuses.get(sub);
     if (!of) {
       of = { last: undefined, buckets: new Map() };
@@ -299,33 +310,41 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       of.last = b;
     }
     const i = seq - no * STATUS_BUCKET;
-    let acc = b.accs[i];
-    if (!acc) {
+    if (b.used[i] === 0) {
       if (statusCount >= maxPending) {
         dropped++;
         return undefined;
       }
-      acc = new SubAcc();
-      b.accs[i] = acc;
+      b.used[i] = 1;
       b.n++;
       statusCount++;
     }
-    return acc;
+    return b;
+  }
+
+  /** Records `e` as the last error of slot `i` unless a later one is there. */
+  function setError(b: StatusBucket, i: number, e: StatusError): void {
+    b.errors ??= [];
+    const cur = b.errors[i];
+    if (!cur || e.at > cur.at) b.errors[i] = e;
   }
 
   /** Puts back changes that were not written (merged with any recorded since). */
-  function restoreStatus(b: StatusBucket): void {
-    b.accs.forEach((from, i) => {
-      const into = from && statusOf(b.no * STATUS_BUCKET + i, b.sub);
-      if (!from || !into) return;
-      into.delivered = Math.max(into.delivered, from.delivered);
-      into.acknowledged = Math.max(into.acknowledged, from.acknowledged);
-      into.failed = Math.max(into.failed, from.failed);
-      into.deadLettered = Math.max(into.deadLettered, from.deadLettered);
-      into.attempts += from.attempts;
-      if (into.latencyMs < 0) into.latencyMs = from.latencyMs;
-      if (from.error && (!into.error || from.error.at > into.error.at)) into.error = from.error;
-    });
+  function restoreStatus(from: StatusBucket): void {
+    for (let i = 0; i < STATUS_BUCKET; i++) {
+      if (from.used[i] === 0) continue;
+      const into = bucketOf(from.no * STATUS_BUCKET + i, from.sub);
+      if (!into) continue;
+      const f = from.v;
+      const t = into.v;
+      const at = i * SLOT;
+      for (const k of [DELIVERED, ACKNOWLEDGED, FAILED, DEAD_LETTERED])
+        t[at + k] = Math.max(t[at + k] as number, f[at + k] as number);
+      t[at + ATTEMPTS] = (t[at + ATTEMPTS] as number) + (f[at + ATTEMPTS] as number);
+      if (t[at + LATENCY] === 0) t[at + LATENCY] = f[at + LATENCY] as number;
+      const e = from.errors?.[i];
+      if (e) setError(into, i, e);
+    }
   }
 
   /** Adds bucket counts, or (`buckets` undefined) one observation in bucket `one`. */
@@ -383,11 +402,16 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     };
   }
 
-  /** One subscription's changes to one event as its status record (see STATUS_LUA). */
-  function statusRecord(s: SubAcc): string {
-    const rec = `${s.delivered || ""},${s.acknowledged || ""},${s.failed || ""},${s.deadLettered || ""},${s.attempts || ""},${s.latencyMs < 0 ? "" : s.latencyMs}`;
+  /** Slot `i` of a bucket as its status record (see STATUS_LUA). */
+  function statusRecord(b: StatusBucket, i: number): string {
+    const v = b.v;
+    const at = i * SLOT;
+    const field = (k: number) => (v[at + k] as number) || "";
+    const latency = v[at + LATENCY] as number;
+    const rec = `${field(DELIVERED)},${field(ACKNOWLEDGED)},${field(FAILED)},${field(DEAD_LETTERED)},${field(ATTEMPTS)},${latency > 0 ? latency - 1 : ""}`;
+    const e = b.errors?.[i];
     // JSON text holds no raw line break
-    return s.error ? `${rec}\n${s.error.at}|${JSON.stringify({ m: s.error.message, s: s.error.status })}` : rec;
+    return e ? `${rec}\n${e.at}|${JSON.stringify({ m: e.message, s: e.status })}` : rec;
   }
 
   /** The status changes of several buckets as one script call: an argument per bucket. */
@@ -400,9 +424,7 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
       const fv: string[] = [];
       const first = b.no * STATUS_BUCKET;
       const suffix = `|${b.sub}`;
-      b.accs.forEach((acc, i) => {
-        if (acc) fv.push(`${first + i}${suffix}`, statusRecord(acc));
-      });
+      for (let i = 0; i < STATUS_BUCKET; i++) if (b.used[i] === 1) fv.push(`${first + i}${suffix}`, statusRecord(b, i));
       keys.push(statusKey(first));
       args.push(JSON.stringify(fv));
     }
@@ -569,23 +591,26 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     },
     status(u: StatusUpdate) {
       if (statusTtl <= 0) return;
-      const s = statusOf(u.seq, u.subscription);
-      if (!s) return;
+      const b = bucketOf(u.seq, u.subscription);
+      if (!b) return;
+      const i = u.seq - b.no * STATUS_BUCKET;
+      const v = b.v;
+      const at = i * SLOT;
       switch (u.kind) {
         case "delivered":
-          s.delivered = Math.max(s.delivered, u.atMs);
-          s.attempts++;
+          v[at + DELIVERED] = Math.max(v[at + DELIVERED] as number, u.atMs);
+          v[at + ATTEMPTS] = (v[at + ATTEMPTS] as number) + 1;
           break;
         case "acknowledged":
-          s.acknowledged = Math.max(s.acknowledged, u.atMs);
-          if (s.latencyMs < 0 && u.latencyMs !== undefined) s.latencyMs = u.latencyMs;
+          v[at + ACKNOWLEDGED] = Math.max(v[at + ACKNOWLEDGED] as number, u.atMs);
+          if (v[at + LATENCY] === 0 && u.latencyMs !== undefined) v[at + LATENCY] = u.latencyMs + 1;
           break;
         case "failed":
-          s.failed = Math.max(s.failed, u.atMs);
-          if (u.error) s.error = { at: u.atMs, message: u.error.message.slice(0, 500), status: u.error.status };
+          v[at + FAILED] = Math.max(v[at + FAILED] as number, u.atMs);
+          if (u.error) setError(b, i, { at: u.atMs, message: u.error.message.slice(0, 500), status: u.error.status });
           break;
         case "dead-lettered":
-          s.deadLettered = Math.max(s.deadLettered, u.atMs);
+          v[at + DEAD_LETTERED] = Math.max(v[at + DEAD_LETTERED] as number, u.atMs);
           break;
       }
     },
