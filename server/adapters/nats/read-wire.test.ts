@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { storedJsonData } from "../../core/cloudevents/data";
 import { createEvent } from "../../core/cloudevents/event";
 import { toJsonText } from "../../core/cloudevents/json";
 import { encodeNats, jsonPartsBuffer } from "../../core/cloudevents/nats";
@@ -13,7 +14,11 @@ const ctx = { subjectPrefix: "ev", defaultTenant: "default", log: (msg: string, 
 function message(seq: number, keepBytes: boolean): RangeMessage {
   const made = createEvent({
     attributes: { specversion: "1.0", id: `e-${seq}`, source: "/s", type: `com.anumate.t${seq % 2}`, tenantid: "acme", n: seq },
-    data: { kind: "json", value: { seq, text: "é ✓" } },
+    // stored JSON data with line breaks (every third): the JSON written once, on one line
+    data:
+      seq % 3 === 0
+        ? storedJsonData(new TextEncoder().encode(`{\n "seq": ${seq},\r\n "text": "é ✓"\n}`))
+        : { kind: "json", value: { seq, text: "é ✓" } },
   });
   if (!made.ok) throw new Error("bad event");
   const m = encodeNats(made.event);
@@ -55,6 +60,9 @@ describe("read-wire (a batch handed from the reading thread to the main thread)"
         a.storedAt,
       ]);
       expect(jsonPartsBuffer(b.json).equals(jsonPartsBuffer(a.json))).toBe(true);
+      // the JSON's bytes, written out by the thread: copied as they are
+      expect(b.json.oneLine).toBe(true);
+      expect(jsonPartsBuffer(b.json).includes("\n")).toBe(false);
       expect(toJsonText(b.event)).toBe(toJsonText(a.event));
     }
   });

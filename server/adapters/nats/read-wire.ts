@@ -245,7 +245,8 @@ class WireStoredEvent implements StoredEvent {
     const j = this.offsets[this.at + 2] as number;
     const end = this.offsets[this.at + 3] as number;
     if (end === j) return undefined;
-    this.parts ??= jsonParts("", "", this.bytes.subarray(j, end));
+    // written out once by the reading thread (writeJsonParts): one line already
+    this.parts ??= jsonParts("", "", this.bytes.subarray(j, end), undefined, true);
     return this.parts;
   }
 }

@@ -8,6 +8,8 @@ import {
   EXT_TYPES_HEADER,
   encodeNats,
   type HeaderReader,
+  jsonParts,
+  jsonPartsBuffer,
   markedJson,
   type NatsMessage,
   readMarked,
@@ -511,5 +513,14 @@ describe("binary mode published directly by services (NATS-6, NATS-7, NATS-8)", 
   it("CORE-5: a Boolean is only the case-sensitive true or false; anything else stays a String", () => {
     const e = ok(reader([...CE_HEADERS, ["ce-flag", "TRUE"], [EXT_TYPES_HEADER, "flag=b"]]), new Uint8Array(0));
     expect(e.extensions).toEqual({ flag: "TRUE" });
+  });
+});
+
+describe("writeJsonParts", () => {
+  const data = new TextEncoder().encode('{\n "a": 1\r\n}');
+  it("makes the data's line breaks spaces, unless the parts say it has none left", () => {
+    expect(jsonPartsBuffer(jsonParts('{"data":', "}", data, "pre:")).toString()).toBe('pre:{"data":{  "a": 1  }}');
+    // (one-line data is copied as it is: here, to show it is not searched)
+    expect(jsonPartsBuffer(jsonParts('{"data":', "}", data, undefined, true)).toString()).toBe('{"data":{\n "a": 1\r\n}}');
   });
 });

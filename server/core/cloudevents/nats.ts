@@ -255,14 +255,16 @@ export interface JsonParts {
   readonly head: string;
   readonly data?: Uint8Array;
   readonly tail: string;
+  /** `data` has no line break left (the reading thread's JSON, already written out once): copied as it is, not searched. */
+  readonly oneLine?: boolean;
 }
 
 /**
  * Parts with all four members, absent ones undefined: every `JsonParts` the server makes has one
  * shape, so the code writing them stays monomorphic (V8) whichever reader made them.
  */
-export function jsonParts(head: string, tail: string, data?: Uint8Array, pre?: string): JsonParts {
-  return { pre, head, data, tail };
+export function jsonParts(head: string, tail: string, data?: Uint8Array, pre?: string, oneLine = false): JsonParts {
+  return { pre, head, data, tail, oneLine };
 }
 
 /** The bytes of the parts written out. */
@@ -282,7 +284,8 @@ export function writeJsonParts(out: Buffer, at: number, p: JsonParts): number {
     const data = p.data;
     out.set(data, end);
     // searched in the data alone (the rest of `out` may hold anything)
-    for (const nl of LINE_BREAKS) for (let i = data.indexOf(nl); i >= 0; i = data.indexOf(nl, i + 1)) out[end + i] = 0x20;
+    if (!p.oneLine)
+      for (const nl of LINE_BREAKS) for (let i = data.indexOf(nl); i >= 0; i = data.indexOf(nl, i + 1)) out[end + i] = 0x20;
     end += data.length;
   }
   return end + out.write(p.tail, end, "utf8");

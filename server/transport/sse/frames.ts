@@ -23,7 +23,7 @@ export function eventFrame(e: StoredEvent, shared = false): JsonParts {
     frame =
       json === undefined
         ? jsonParts(`${toJsonText(e.event)}\n\n`, "", undefined, head)
-        : jsonParts(json.head, `${json.tail}\n\n`, json.data, head);
+        : jsonParts(json.head, `${json.tail}\n\n`, json.data, head, json.oneLine);
     if (shared) frames.set(e, frame);
   }
   return frame;

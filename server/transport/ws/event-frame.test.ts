@@ -4,9 +4,9 @@ import { createEvent } from "../../core/cloudevents/event";
 import { toJson } from "../../core/cloudevents/json";
 import { jsonPartsBuffer } from "../../core/cloudevents/nats";
 import type { Delivery } from "../../core/delivery/ports";
-import { eventFrame } from "./gateway";
+import { eventFramer } from "./gateway";
 
-const eventFrameText = (subscription: string, d: Delivery) => jsonPartsBuffer(eventFrame(subscription, d)).toString("utf8");
+const eventFrameText = (subscription: string, d: Delivery) => jsonPartsBuffer(eventFramer(subscription)(d)).toString("utf8");
 
 function delivery(over: Partial<Delivery> = {}): Delivery {
   const r = createEvent({
@@ -37,7 +37,7 @@ function delivery(over: Partial<Delivery> = {}): Delivery {
   };
 }
 
-describe("eventFrame (the WebSocket event frame)", () => {
+describe("eventFramer (the WebSocket event frames)", () => {
   it("is the JSON of the event frame, stored data included as it was stored", () => {
     const d = delivery();
     const frame = JSON.parse(eventFrameText('sub "x"', d));
@@ -51,6 +51,26 @@ describe("eventFrame (the WebSocket event frame)", () => {
       event: { ...toJson(d.event), data: { a: "ü\n" } },
     });
     expect(eventFrameText("s", d)).not.toContain("\n");
+  });
+
+  it("frames each delivery with its own tenant and replay id, one framer for many", () => {
+    const frame = eventFramer("s");
+    const seen = [
+      delivery({ tenant: "a", replayId: "job_1" }),
+      delivery({ tenant: "a", replayId: "job_1" }),
+      delivery({ tenant: "b" }),
+      delivery({ tenant: 'c"q' }),
+      delivery({ tenant: "a", replayId: "job_2" }),
+      delivery({ tenant: "a" }),
+    ].map((d) => JSON.parse(jsonPartsBuffer(frame(d)).toString("utf8")) as { tenant: string; replayId?: string });
+    expect(seen.map((f) => [f.tenant, f.replayId])).toEqual([
+      ["a", "job_1"],
+      ["a", "job_1"],
+      ["b", undefined],
+      ['c"q', undefined],
+      ["a", "job_2"],
+      ["a", undefined],
+    ]);
   });
 
   it("carries the replay id when there is one", () => {

@@ -146,6 +146,7 @@ export function attachWebSocket(
 
     function member(subscription: string, maxInFlight: number, ackWaitMs: number): Member {
       let mine = 0;
+      const frame = eventFramer(subscription);
       const answered = () => {
         mine--;
         c.subscriptions.pool(subscription)?.notify();
@@ -158,7 +159,7 @@ export function attachWebSocket(
           mine++;
           return new Promise<DeliveryOutcome>((resolve) => {
             pending.set(d.deliveryId, { resolve, answered, deadline: Date.now() + ackWaitMs, ackWaitMs });
-            send(eventFrame(subscription, d));
+            send(frame(d));
           });
         },
       };
@@ -352,14 +353,29 @@ function unknownDelivery(id: string): AppError {
 }
 
 /**
- * An `event` frame as JSON in parts: the event's JSON as the reader made it from the stored bytes
- * (or rendered, see `toJsonText`), placed in the frame without being parsed and serialized again.
+ * The `event` frames of one subscription on one connection, as JSON in parts: the event's JSON as
+ * the reader made it from the stored bytes (or rendered, see `toJsonText`), placed in the frame
+ * without being parsed and serialized again. The subscription's JSON is made once, and the tenant's
+ * and replay id's once per run of deliveries that share them.
  */
-export function eventFrame(subscription: string, d: Delivery): JsonParts {
-  const replay = d.replayId ? `,"replayId":${JSON.stringify(d.replayId)}` : "";
-  const json = d.json ?? jsonParts(toJsonText(d.event), "");
-  // the event's JSON is written as it is, after the frame's own fields (not copied into one string with them)
-  const pre = `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${JSON.stringify(d.tenant)}${replay},"event":`;
-  const tail = `${json.tail}}`;
-  return jsonParts(json.head, tail, json.data, pre);
+export function eventFramer(subscription: string): (d: Delivery) => JsonParts {
+  const start = `{"type":"event","subscription":${JSON.stringify(subscription)},"deliveryId":`;
+  let tenant = "";
+  let tenantJson = '""';
+  let replayId: string | undefined;
+  let replayJson = "";
+  return (d) => {
+    if (d.tenant !== tenant) {
+      tenant = d.tenant;
+      tenantJson = JSON.stringify(tenant);
+    }
+    if (d.replayId !== replayId) {
+      replayId = d.replayId;
+      replayJson = replayId ? `,"replayId":${JSON.stringify(replayId)}` : "";
+    }
+    const json = d.json ?? jsonParts(toJsonText(d.event), "");
+    // the event's JSON is written as it is, after the frame's own fields (not copied into one string with them)
+    const pre = `${start}${JSON.stringify(d.deliveryId)},"attempt":${d.attempt},"seq":${d.seq},"tenant":${tenantJson}${replayJson},"event":`;
+    return jsonParts(json.head, `${json.tail}}`, json.data, pre, json.oneLine);
+  };
 }
