@@ -111,6 +111,28 @@ describe("event status", () => {
     }
   });
 
+  it("drops (and counts) status changes past `maxPending`, and writes the rest whole", async () => {
+    const logged: string[] = [];
+    const m = createRedisMetrics(redis, { prefix, flushMs: 60_000, maxPending: 3, log: (msg) => logged.push(msg) });
+    try {
+      // five events in five hashes: three taken, then the buffer is full (a change to one taken still counts)
+      for (const seq of [4_000, 4_064, 4_128, 4_192, 4_256])
+        m.status({ seq, subscription: "sub_a", kind: "delivered", atMs: seq });
+      m.status({ seq: 4_064, subscription: "sub_a", kind: "acknowledged", atMs: 5_000 });
+      expect(m.backlog()).toEqual({ entries: 3, dropped: 2 });
+      await m.flush();
+      expect(logged).toEqual([]);
+      expect(await m.eventStatus(4_064)).toEqual({
+        subscriptions: { sub_a: { delivered: 4_064, acknowledged: 5_000, attempts: 1 } },
+      });
+      expect(await m.eventStatus(4_128)).toEqual({ subscriptions: { sub_a: { delivered: 4_128, attempts: 1 } } });
+      expect(await m.eventStatus(4_192)).toBeUndefined();
+      expect(await m.eventStatus(4_256)).toBeUndefined();
+    } finally {
+      await m.stop();
+    }
+  });
+
   it("writes a flush in transactions of about `chunk` writes, so Redis is never held for all of it", async () => {
     // each MULTI/EXEC the recorder makes, with the commands queued in it
     const sizes: number[] = [];

@@ -301,24 +301,23 @@ export function createRedisMetrics(redis: Redis, opts: RedisMetricsOptions): Red
     }
     const no = Math.floor(seq / STATUS_BUCKET);
     let b = of.last;
-    if (b === undefined || b.no !== no) {
-      b = of.buckets.get(no);
-      if (!b) {
-        b = new StatusBucket(sub, no);
-        of.buckets.set(no, b);
-      }
-      of.last = b;
-    }
+    if (b === undefined || b.no !== no) b = of.buckets.get(no);
     const i = seq - no * STATUS_BUCKET;
-    if (b.used[i] === 0) {
+    if (b === undefined || b.used[i] === 0) {
+      // full: nothing more is taken (not even an empty bucket, which a flush would send as an empty argument)
       if (statusCount >= maxPending) {
         dropped++;
         return undefined;
+      }
+      if (b === undefined) {
+        b = new StatusBucket(sub, no);
+        of.buckets.set(no, b);
       }
       b.used[i] = 1;
       b.n++;
       statusCount++;
     }
+    of.last = b;
     return b;
   }
 
