@@ -260,7 +260,7 @@ export interface JsonParts {
 }
 
 /**
- * Parts with all four members, absent ones undefined: every `JsonParts` the server makes has one
+ * Parts with all five members, absent ones undefined: every `JsonParts` the server makes has one
  * shape, so the code writing them stays monomorphic (V8) whichever reader made them.
  */
 export function jsonParts(head: string, tail: string, data?: Uint8Array, pre?: string, oneLine = false): JsonParts {
