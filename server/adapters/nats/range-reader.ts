@@ -249,18 +249,46 @@ export class Puller {
     p.heard = true;
     const info = parseAckReply(m.reply);
     if (!info) return;
-    p.out.push({
-      seq: info.seq,
-      subject: m.subject,
-      timeMs: info.timeMs,
-      headers: messageHeaders(m),
-      ...(this.keepHeaderBytes ? { headerBytes: messageHeaderBytes(m) } : {}),
-      data: m.data,
-      pending: info.pending,
-    });
+    p.out.push(
+      this.keepHeaderBytes
+        ? new KeptBlock(m, info.seq, info.timeMs, info.pending)
+        : {
+            seq: info.seq,
+            subject: m.subject,
+            timeMs: info.timeMs,
+            headers: messageHeaders(m),
+            data: m.data,
+            pending: info.pending,
+          },
+    );
     if (++p.count >= p.batch) this.finish();
     // the waiting reader runs once the messages of this socket read are in
     else this.wake(p);
+  }
+}
+
+/**
+ * A message read with `keepHeaderBytes`: its block is kept as received and its headers are read
+ * from it only when asked for (the reading thread takes the bus's own events byte for byte).
+ */
+class KeptBlock implements Pulled {
+  readonly subject: string;
+  readonly headerBytes: Uint8Array | undefined;
+  readonly data: Uint8Array;
+  private read: HeaderReader | undefined | null = null;
+  constructor(
+    private readonly m: Msg,
+    readonly seq: number,
+    readonly timeMs: number,
+    readonly pending: number,
+  ) {
+    this.subject = m.subject;
+    this.headerBytes = messageHeaderBytes(m);
+    this.data = m.data;
+  }
+  get headers(): HeaderReader | undefined {
+    if (this.read === null) this.read = messageHeaders(this.m);
+    return this.read;
   }
 }
 

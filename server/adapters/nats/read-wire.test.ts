@@ -13,10 +13,18 @@ const ctx = { subjectPrefix: "ev", defaultTenant: "default", log: (msg: string, 
 
 function message(seq: number, keepBytes: boolean): RangeMessage {
   const made = createEvent({
-    attributes: { specversion: "1.0", id: `e-${seq}`, source: "/s", type: `com.anumate.t${seq % 2}`, tenantid: "acme", n: seq },
-    // stored JSON data with line breaks (every third): the JSON written once, on one line
+    // an Integer extension (typed by a header: decoded on the general path) on the third of each four
+    attributes: {
+      specversion: "1.0",
+      id: `e ${seq}`,
+      source: "/s",
+      type: `com.anumate.t${seq % 2}`,
+      tenantid: "acme",
+      ...(seq % 4 === 3 ? { n: seq } : {}),
+    },
+    // stored JSON data with line breaks (every second): the JSON written once, on one line
     data:
-      seq % 3 === 0
+      seq % 2 === 0
         ? storedJsonData(new TextEncoder().encode(`{\n "seq": ${seq},\r\n "text": "é ✓"\n}`))
         : { kind: "json", value: { seq, text: "é ✓" } },
   });
@@ -38,14 +46,15 @@ const handOver = (b: WireBatch): WireBatch => structuredClone(b, { transfer: tra
 
 describe("read-wire (a batch handed from the reading thread to the main thread)", () => {
   it("gives each event as decoding it in place would: position, tenant, type, JSON bytes, the event", () => {
-    // header blocks as received, and made again from the headers read (a client that does not expose them)
-    const read = [message(1, true), message(2, false), message(3, true)];
+    // header blocks as received (taken byte for byte: 1, 4; decoded: 3), and made again from the
+    // headers read (a client that does not expose them: 2)
+    const read = [message(1, true), message(2, false), message(3, true), message(4, true)];
     const sent = encodeBatch(ctx, read, true);
     const got = decodeBatch(ctx, handOver(sent));
     expect(sent.bytes.byteLength).toBe(0); // moved, not copied
     // each distinct subject and type once
     expect(sent.names).toEqual(["", "ev.acme.com.anumate.t1", "com.anumate.t1", "ev.acme.com.anumate.t0", "com.anumate.t0"]);
-    expect(got.length).toBe(3);
+    expect(got.length).toBe(4);
     for (const [i, m] of read.entries()) {
       const r = decodeStored(ctx, m.seq, m.subject, m.timeMs, m.headers, m.data);
       if (!r.ok) throw new Error(r.problems);
@@ -79,7 +88,7 @@ describe("read-wire (a batch handed from the reading thread to the main thread)"
     const got = decodeBatch(ctx, handOver(encodeBatch(ctx, [message(1, true), bad, message(3, false)], false)));
     expect(got.map((e) => e.seq)).toEqual([1, 3]);
     expect(got.every((e) => e.json === undefined)).toBe(true);
-    expect(got[1]?.event.id).toBe("e-3");
+    expect(got[1]?.event.id).toBe("e 3");
     expect(logged).toEqual([
       { msg: "skipping a stored message that is not a valid CloudEvent", extra: expect.objectContaining({ seq: 9 }) },
     ]);

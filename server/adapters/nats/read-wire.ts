@@ -2,6 +2,7 @@ import type { StoredEvent } from "../../core/bus/ports";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { toJsonText } from "../../core/cloudevents/json";
 import { type HeaderReader, type JsonParts, jsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
+import { MarkedJsonWriter } from "./marked-json-bytes";
 import { parseHeaderBlock } from "./message-headers";
 import type { RangeMessage, RangeQuery } from "./range-reader";
 import { type DecodeContext, decodeStored, logSkipped, tenantOf } from "./stored-event";
@@ -83,9 +84,14 @@ function headerBlock(h: HeaderReader): string {
   return `${s}\r\n`;
 }
 
+/** Writes each bus-written event's JSON straight from its bytes (see marked-json-bytes.ts); one per thread. */
+const writer = new MarkedJsonWriter();
+
 /**
  * The batch for the main thread; `withJson`: the JSON format of each event too (not for header-only
  * reads). A pull's messages (`PulledMessage`) also carry their reply subjects and delivery counts.
+ * An event the bus wrote, with its header block as received, is taken byte for byte
+ * (`MarkedJsonWriter`); any other is decoded (`decodeStored`) and its JSON made from that.
  */
 export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessage[], withJson: boolean): WireBatch {
   const n = read.length;
@@ -103,57 +109,88 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
     }
     return i;
   };
+  // the type last read byte for byte, to name it without making its string again
+  let lastType: Uint8Array = EMPTY;
+  let lastTypeIndex = 0;
   const pulled = n > 0 && "reply" in (read[0] as RangeMessage | PulledMessage);
   const reply: string[] = [];
   const attempt = new Uint32Array(pulled ? n : 0);
   let count = 0;
   const skipped: SkippedMessage[] = [];
-  const heads: Uint8Array[] = [];
-  const datas: Uint8Array[] = [];
-  const jsons: (JsonParts | undefined)[] = [];
-  let total = 0;
+  const offsets = new Uint32Array(3 * n + 1);
+  // room for each event's block, data and JSON (which the byte path keeps within the first two);
+  // grown for a JSON that is longer (escaped text, base64). A buffer of its own (not a slice of
+  // Node's pool): its memory goes to the other thread.
+  let room = 64;
+  for (const m of read) room += 2 * ((m.headerBytes?.length ?? 256) + m.data.length);
+  let bytes = Buffer.allocUnsafeSlow(room);
+  let at = 0;
+  const ensure = (more: number) => {
+    if (at + more <= bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(2 * bytes.length, at + more));
+    bytes.copy(grown, 0, 0, at);
+    bytes = grown;
+  };
   for (const m of read) {
-    const r = decodeStored(o, m.seq, m.subject, m.timeMs, m.headers, m.data);
-    if (!r.ok) {
-      skipped.push({
-        seq: m.seq,
-        subject: m.subject,
-        problems: r.problems,
-        ...(pulled ? { pulled: raw(m as PulledMessage) } : {}),
-      });
-      continue;
+    const block = m.headerBytes;
+    let end = -1;
+    if (withJson && block !== undefined) {
+      ensure(2 * (block.length + m.data.length));
+      const d = at + block.length;
+      end = writer.write(block, m.data, bytes, d + m.data.length);
+      if (end >= 0) {
+        const i = count++;
+        bytes.set(block, at);
+        bytes.set(m.data, d);
+        offsets[3 * i] = at;
+        offsets[3 * i + 1] = d;
+        offsets[3 * i + 2] = d + m.data.length;
+        at = end;
+        subject[i] = nameOf(m.subject);
+        // its type, as written into the JSON
+        const t0 = writer.typeStart;
+        const t1 = writer.typeEnd;
+        if (!sameBytes(lastType, bytes, t0, t1)) {
+          lastType = bytes.slice(t0, t1);
+          lastTypeIndex = nameOf(Buffer.from(lastType.buffer, lastType.byteOffset, lastType.length).toString("latin1"));
+        }
+        type[i] = lastTypeIndex;
+      }
     }
-    const i = count++;
+    if (end < 0) {
+      const r = decodeStored(o, m.seq, m.subject, m.timeMs, m.headers, m.data);
+      if (!r.ok) {
+        skipped.push({
+          seq: m.seq,
+          subject: m.subject,
+          problems: r.problems,
+          ...(pulled ? { pulled: raw(m as PulledMessage) } : {}),
+        });
+        continue;
+      }
+      const i = count++;
+      subject[i] = nameOf(m.subject);
+      type[i] = r.stored.type === undefined ? 0 : nameOf(r.stored.type);
+      // the block as received; else as NATS would write it from the headers read
+      const head = block ?? (m.headers ? Buffer.from(headerBlock(m.headers)) : EMPTY);
+      const json = withJson ? (r.stored.json ?? jsonParts(toJsonText(r.stored.event), "")) : undefined;
+      ensure(head.length + m.data.length + (json ? jsonPartsLength(json) : 0));
+      offsets[3 * i] = at;
+      bytes.set(head, at);
+      at += head.length;
+      offsets[3 * i + 1] = at;
+      bytes.set(m.data, at);
+      at += m.data.length;
+      offsets[3 * i + 2] = at;
+      if (json) at = writeJsonParts(bytes, at, json);
+    }
+    const i = count - 1;
     if (pulled) {
       reply.push((m as PulledMessage).reply);
       attempt[i] = (m as PulledMessage).attempt;
     }
     seq[i] = m.seq;
     time[i] = m.timeMs;
-    subject[i] = nameOf(m.subject);
-    type[i] = r.stored.type === undefined ? 0 : nameOf(r.stored.type);
-    // the block as received; else as NATS would write it from the headers read
-    const head = m.headerBytes ?? (m.headers ? Buffer.from(headerBlock(m.headers)) : EMPTY);
-    const json = withJson ? (r.stored.json ?? jsonParts(toJsonText(r.stored.event), "")) : undefined;
-    heads.push(head);
-    datas.push(m.data);
-    jsons.push(json);
-    total += head.length + m.data.length + (json ? jsonPartsLength(json) : 0);
-  }
-  const offsets = new Uint32Array(3 * count + 1);
-  // a buffer of its own (not a slice of Node's pool): its memory goes to the other thread
-  const bytes = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (let i = 0; i < count; i++) {
-    offsets[3 * i] = at;
-    bytes.set(heads[i] as Uint8Array, at);
-    at += (heads[i] as Uint8Array).length;
-    offsets[3 * i + 1] = at;
-    bytes.set(datas[i] as Uint8Array, at);
-    at += (datas[i] as Uint8Array).length;
-    offsets[3 * i + 2] = at;
-    const json = jsons[i];
-    if (json) at = writeJsonParts(bytes, at, json);
   }
   offsets[3 * count] = at;
   return {
@@ -162,11 +199,18 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
     subject: count === n ? subject : subject.slice(0, count),
     type: count === n ? type : type.slice(0, count),
     names,
-    offsets,
+    offsets: count === n ? offsets : offsets.slice(0, 3 * count + 1),
     bytes,
     skipped,
     ...(pulled ? { reply, attempt: count === n ? attempt : attempt.slice(0, count) } : {}),
   };
+}
+
+/** `a` is the bytes of `b` from `s` to `e`. */
+function sameBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
+  if (a.length !== e - s) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[s + k]) return false;
+  return true;
 }
 
 function raw(m: PulledMessage): NonNullable<SkippedMessage["pulled"]> {

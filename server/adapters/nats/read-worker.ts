@@ -168,12 +168,13 @@ function pulledMessage(m: JsMsg): PulledMessage {
   );
 }
 
-/** A class: no closure per message for `allHeaders`, which only a message that is no CloudEvent needs. */
+/** A class: no closure per message for `allHeaders` and `headers`, which only a message that is not taken byte for byte needs. */
 class Pulled implements PulledMessage {
   readonly subject: string;
-  readonly headers: HeaderReader | undefined;
   readonly headerBytes: Uint8Array | undefined;
   readonly data: Uint8Array;
+  /** Read from the block only when asked for: the bus's own events are taken byte for byte (read-wire.ts). */
+  private read: HeaderReader | undefined | null = null;
   constructor(
     private readonly m: JsMsg,
     readonly seq: number,
@@ -182,9 +183,12 @@ class Pulled implements PulledMessage {
     readonly attempt: number,
   ) {
     this.subject = m.subject;
-    this.headers = messageHeaders(m);
     this.headerBytes = messageHeaderBytes(m);
     this.data = m.data;
+  }
+  get headers(): HeaderReader | undefined {
+    if (this.read === null) this.read = messageHeaders(this.m);
+    return this.read;
   }
   allHeaders(): [string, string][] {
     return allHeaders(this.m);

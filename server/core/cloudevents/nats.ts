@@ -357,5 +357,5 @@ function pushMember(parts: string[], key: string, comma: boolean, value: string)
 }
 
 /** Attribute order of the JSON format as `toJsonText` writes it: required, then optional. */
-const CORE_ORDER = ["specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time"];
+export const CORE_ORDER = ["specversion", "id", "source", "type", "datacontenttype", "dataschema", "subject", "time"];
 const CORE_KEYS = CORE_ORDER.map((n) => `"${n}":`);
