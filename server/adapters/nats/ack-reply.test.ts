@@ -17,6 +17,9 @@ describe("parseAckReply", () => {
     });
     expect(parseAckReply("$JS.ACK.hub.ACCHASH.S.c1.5.9.7.123.0")?.deliveries).toBe(5);
     expect(parseAckReply("$JS.ACK.S.c1.1.42.7.999.0")?.timeMs).toBe(0);
+    // as received (bytes), and with names outside ASCII (a stream named Į: its UTF-8 holds no dot)
+    expect(parseAckReply(Buffer.from("$JS.ACK.S.c1.2.42.7.1795793284669086941.3"))?.seq).toBe(42);
+    expect(parseAckReply("$JS.ACK.Į.c1.2.42.7.1795793284669086941.3")?.seq).toBe(42);
   });
 
   it("refuses anything else", () => {
@@ -30,6 +33,6 @@ describe("parseAckReply", () => {
       "$JS.ACK.S.c1.1.42.7.1795793284669086941.3.a",
       "$JS.ACK.a.b.c.d.e.f.g.h.i.j.k.l.m",
     ])
-      expect(parseAckReply(bad), bad).toBeUndefined();
+      expect([parseAckReply(bad), parseAckReply(Buffer.from(bad))], bad).toEqual([undefined, undefined]);
   });
 });

@@ -45,23 +45,31 @@ export class MarkedJsonWriter {
         break;
       }
       const s = i;
-      let colon = -1;
-      let e = i;
-      for (; e < n && block[e] !== CR; e++) if (colon < 0 && block[e] === COLON) colon = e;
-      if (e + 1 >= n || block[e + 1] !== LF) return -1;
-      i = e + 2;
-      if (colon <= s) continue; // not a header line (parseHeaderBlock passes over it too)
+      // the name, to the colon (a line without one is no header: parseHeaderBlock passes over it too)
+      let colon = i;
+      while (colon < n && block[colon] !== COLON && block[colon] !== CR) colon++;
+      if (colon >= n) return -1;
       const len = colon - s;
       const c0 = block[s] as number;
-      if (len >= 3 && (c0 | 0x20) === 0x63 && ((block[s + 1] as number) | 0x20) === 0x65 && block[s + 2] === 0x2d) {
+      const named = block[colon] === COLON && len > 0;
+      const ce = named && len >= 3 && (c0 | 0x20) === 0x63 && ((block[s + 1] as number) | 0x20) === 0x65 && block[s + 2] === 0x2d;
+      let digits = true;
+      let e = colon;
+      if (ce) {
         // ce-: the general path for other cases (Ce-, CE-), names in upper case, values to decode or escape
-        if (c0 !== 0x63 || block[s + 1] !== 0x65 || len < 4 || !plainValue(block, colon, e)) return -1;
-        let digits = true;
+        if (c0 !== 0x63 || block[s + 1] !== 0x65 || len < 4) return -1;
         for (let k = s + 3; k < colon; k++) {
           const c = block[k] as number;
           if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || (c >= 0x41 && c <= 0x5a)) return -1;
           if (c < 0x30 || c > 0x39) digits = false;
         }
+        e = plainValueEnd(block, colon);
+        if (e < 0) return -1;
+      } else while (e < n && block[e] !== CR) e++;
+      if (e + 1 >= n || block[e + 1] !== LF) return -1;
+      i = e + 2;
+      if (!named) continue;
+      if (ce) {
         const slot = coreSlot(block, s + 3, colon);
         if (slot >= 0) {
           if ((core[2 * slot] as number) >= 0) return -1; // named twice
@@ -151,22 +159,25 @@ const CONTENT_TYPE = ascii("content-type");
 const EXT_TYPES = ascii("anumate-ext-types");
 
 /**
- * The value of the header line whose colon is at `colon` and which ends at `end`: as parseHeaderBlock
- * reads it without trimming (one space, no space at either end), and as it decodes (`decodeHeaderValue`)
- * printable ASCII with nothing to escape in JSON: no `"` or `\`, each `%` two hex digits of such a character.
+ * Where the line of the header whose colon is at `colon` ends (its CR), if its value is as
+ * parseHeaderBlock reads it without trimming (one space, no space at either end) and as it decodes
+ * (`decodeHeaderValue`) printable ASCII with nothing to escape in JSON: no `"` or `\`, each `%` two
+ * hex digits of such a character. Else -1. Checked as the line's end is searched for: one pass.
  */
-function plainValue(b: Uint8Array, colon: number, end: number): boolean {
-  if (end - colon < 3 || b[colon + 1] !== 0x20 || b[colon + 2] === 0x20 || b[end - 1] === 0x20) return false;
-  for (let k = colon + 2; k < end; k++) {
+function plainValueEnd(b: Uint8Array, colon: number): number {
+  const n = b.length;
+  let k = colon + 2;
+  if (b[colon + 1] !== 0x20 || k >= n || b[k] === 0x20 || b[k] === CR) return -1;
+  for (; k < n; k++) {
     let c = b[k] as number;
+    if (c === CR) break;
     if (c === 0x25) {
-      if (k + 2 >= end) return false;
       c = 16 * hex(b[k + 1] as number) + hex(b[k + 2] as number);
       k += 2;
     }
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return -1;
   }
-  return true;
+  return k < n && b[k - 1] !== 0x20 ? k : -1;
 }
 
 /** A hex digit's value; 256 (no character) for any other byte. */
@@ -176,7 +187,7 @@ function hex(c: number): number {
   return l >= 0x61 && l <= 0x66 ? l - 0x57 : 256;
 }
 
-/** Copies a value `plainValue` took, its percent-escapes decoded; returns where it ends. */
+/** Copies a value `plainValueEnd` took, its percent-escapes decoded; returns where it ends. */
 function copyValue(src: Uint8Array, from: number, to: number, out: Uint8Array, at: number): number {
   for (let k = from; k < to; k++) {
     const c = src[k] as number;
@@ -190,19 +201,26 @@ function copyValue(src: Uint8Array, from: number, to: number, out: Uint8Array, a
 
 /** The core attribute named by the bytes from `s` to `e`, as its index in CORE_ORDER; -1 for an extension. */
 function coreSlot(b: Uint8Array, s: number, e: number): number {
-  for (let slot = 0; slot < CORE_NAMES.length; slot++) {
-    const name = CORE_NAMES[slot] as Uint8Array;
-    if (name.length === e - s && sameAscii(b, s, name, false)) return slot;
-  }
+  const candidates = SLOTS_BY_LENGTH[e - s];
+  if (candidates === undefined) return -1;
+  for (const slot of candidates) if (sameAscii(b, s, CORE_NAMES[slot] as Uint8Array, false)) return slot;
   return -1;
 }
 
+/** Core attributes by the length of their names (type and time share one). */
+const SLOTS_BY_LENGTH: number[][] = [];
+for (const [slot, name] of CORE_ORDER.entries()) (SLOTS_BY_LENGTH[name.length] ??= []).push(slot);
+
 /** The bytes at `s` are `word` (`fold`: ASCII letters in either case; `word` in lower case). */
 function sameAscii(b: Uint8Array, s: number, word: Uint8Array, fold: boolean): boolean {
+  if (!fold) {
+    for (let k = 0; k < word.length; k++) if (b[s + k] !== word[k]) return false;
+    return true;
+  }
   for (let k = 0; k < word.length; k++) {
     const c = b[s + k] as number;
     const w = word[k] as number;
-    if (c !== w && !(fold && w >= 0x61 && w <= 0x7a && (c | 0x20) === w)) return false;
+    if (c !== w && !(w >= 0x61 && w <= 0x7a && (c | 0x20) === w)) return false;
   }
   return true;
 }

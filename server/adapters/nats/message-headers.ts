@@ -1,4 +1,4 @@
-import type { MsgHdrs } from "@nats-io/transport-node";
+import type { Msg, MsgHdrs } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
 
 /** Headers as the binding reads them: names as stored, case-insensitive lookup for Content-Type. */
@@ -67,7 +67,7 @@ function headerValueAt(text: string, from: number, end: number): string {
 
 /** What nats.js keeps of a received message (not in its typings): the bytes and where the headers end. */
 interface ReceivedMsg {
-  _msg?: { hdr?: unknown };
+  _msg?: { hdr?: unknown; subject?: unknown; reply?: unknown };
   _rdata?: unknown;
   /** a JetStream message wraps the core message */
   msg?: ReceivedMsg;
@@ -101,4 +101,17 @@ export function allHeaders(m: { headers?: MsgHdrs }): [string, string][] {
   const out: [string, string][] = [];
   if (m.headers) for (const [k, vs] of m.headers) for (const v of vs) out.push([k, v]);
   return out;
+}
+
+/** A received core message's reply subject as bytes (a view), where the client exposes it: null when it has none. */
+export function replyBytes(m: Msg): Uint8Array | null | undefined {
+  const inner = (m as ReceivedMsg)._msg;
+  if (!inner || !(inner.subject instanceof Uint8Array)) return undefined;
+  return inner.reply instanceof Uint8Array ? inner.reply : inner.reply === undefined ? null : undefined;
+}
+
+/** A received core message's subject as bytes (a view), where the client exposes it. */
+export function subjectBytes(m: Msg): Uint8Array | undefined {
+  const subject = (m as ReceivedMsg)._msg?.subject;
+  return subject instanceof Uint8Array ? subject : undefined;
 }

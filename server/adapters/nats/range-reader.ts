@@ -2,7 +2,7 @@ import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, ty
 import { createInbox, type Msg, type NatsConnection, nuid, type Subscription } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
-import { messageHeaderBytes, messageHeaders } from "./message-headers";
+import { messageHeaderBytes, messageHeaders, replyBytes, subjectBytes } from "./message-headers";
 
 export interface RangeQuery {
   stream: string;
@@ -127,6 +127,8 @@ export class Puller {
   private readonly sub: Subscription;
   private readonly timer: ReturnType<typeof setInterval>;
   private n = 0;
+  private lastSubject = new Uint8Array(0);
+  private lastSubjectText = "";
   private current:
     | {
         reply: string;
@@ -227,6 +229,18 @@ export class Puller {
     w?.();
   }
 
+  /** The message's subject: a range holds few (tenant × type), each made a string once in a row of messages. */
+  private subjectOf(m: Msg): string {
+    const b = subjectBytes(m);
+    if (b === undefined) return m.subject;
+    const last = this.lastSubject;
+    if (last.length !== b.length || !sameBytes(last, b)) {
+      this.lastSubject = b.slice();
+      this.lastSubjectText = m.subject;
+    }
+    return this.lastSubjectText;
+  }
+
   private receive(err: Error | null, m: Msg): void {
     const p = this.current;
     if (err) {
@@ -234,7 +248,9 @@ export class Puller {
       return;
     }
     if (!p || p.done) return;
-    if (!m.reply) {
+    // read from the bytes as received where the client exposes them: no strings made per message
+    const reply = replyBytes(m);
+    if (reply === undefined ? !m.reply : reply === null || reply.length === 0) {
       // a status of this pull: 404 no messages / 408 fewer than asked / 409 its bytes are reached or
       // the consumer is gone end it; 100 is a heartbeat
       if (m.subject !== p.reply) return;
@@ -247,14 +263,15 @@ export class Puller {
       return;
     }
     p.heard = true;
-    const info = parseAckReply(m.reply);
+    const info = parseAckReply(reply ?? m.reply ?? "");
     if (!info) return;
+    const subject = this.subjectOf(m);
     p.out.push(
       this.keepHeaderBytes
-        ? new KeptBlock(m, info.seq, info.timeMs, info.pending)
+        ? new KeptBlock(m, subject, info.seq, info.timeMs, info.pending)
         : {
             seq: info.seq,
-            subject: m.subject,
+            subject,
             timeMs: info.timeMs,
             headers: messageHeaders(m),
             data: m.data,
@@ -267,22 +284,26 @@ export class Puller {
   }
 }
 
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * A message read with `keepHeaderBytes`: its block is kept as received and its headers are read
  * from it only when asked for (the reading thread takes the bus's own events byte for byte).
  */
 class KeptBlock implements Pulled {
-  readonly subject: string;
   readonly headerBytes: Uint8Array | undefined;
   readonly data: Uint8Array;
   private read: HeaderReader | undefined | null = null;
   constructor(
     private readonly m: Msg,
+    readonly subject: string,
     readonly seq: number,
     readonly timeMs: number,
     readonly pending: number,
   ) {
-    this.subject = m.subject;
     this.headerBytes = messageHeaderBytes(m);
     this.data = m.data;
   }
