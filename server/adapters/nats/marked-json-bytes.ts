@@ -209,7 +209,11 @@ function coreSlot(b: Uint8Array, s: number, e: number): number {
 
 /** Core attributes by the length of their names (type and time share one). */
 const SLOTS_BY_LENGTH: number[][] = [];
-for (const [slot, name] of CORE_ORDER.entries()) (SLOTS_BY_LENGTH[name.length] ??= []).push(slot);
+for (const [slot, name] of CORE_ORDER.entries()) {
+  const same = SLOTS_BY_LENGTH[name.length] ?? [];
+  same.push(slot);
+  SLOTS_BY_LENGTH[name.length] = same;
+}
 
 /** The bytes at `s` are `word` (`fold`: ASCII letters in either case; `word` in lower case). */
 function sameAscii(b: Uint8Array, s: number, word: Uint8Array, fold: boolean): boolean {
