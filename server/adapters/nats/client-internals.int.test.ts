@@ -3,8 +3,9 @@ import { MsgHdrsImpl, RequestOne } from "@nats-io/nats-core/internal";
 import { connect, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { testConfig, uniqueSuffix } from "../../testing/fixtures";
+import { parseAckReply } from "./ack-reply";
 import { natsOptions } from "./connection";
-import { messageHeaders } from "./message-headers";
+import { messageHeaders, replyBytes, subjectBytes } from "./message-headers";
 
 // Things this adapter relies on in nats.js internals, checked against the real client and server.
 
@@ -60,6 +61,34 @@ describe("messageHeaders reads the raw header block of a received message", () =
     expect(ours?.get("content-type")).toBe("application/json");
     expect(ours?.get("x-multi")).toBe("first");
     expect([...(ours?.keys() ?? [])]).toEqual([...(m.headers?.keys() ?? [])]);
+  });
+});
+
+describe("replyBytes and subjectBytes read a received message's subjects as bytes", () => {
+  it("give the bytes of reply and subject (core and JetStream), null for a message without a reply", async () => {
+    const seen: [string, string][] = [];
+    const sub = nc.subscribe(`${stream}.core.*`, {
+      callback: (_e, m) => {
+        const r = replyBytes(m);
+        seen.push([Buffer.from(subjectBytes(m) ?? []).toString(), r === null ? "none" : Buffer.from(r ?? []).toString()]);
+      },
+    });
+    nc.publish(`${stream}.core.a`, "x", { reply: "the.reply" });
+    nc.publish(`${stream}.core.b`, "y");
+    await nc.flush();
+    await vi.waitFor(() => expect(seen.length).toBe(2));
+    sub.unsubscribe();
+    expect(seen).toEqual([
+      [`${stream}.core.a`, "the.reply"],
+      [`${stream}.core.b`, "none"],
+    ]);
+    const js = jetstream(nc);
+    await js.publish(`${stream}.rb`, "z");
+    const m = await (await js.consumers.get(stream, { filter_subjects: `${stream}.rb` })).next({ expires: 2000 });
+    if (!m) throw new Error("no message");
+    const bytes = replyBytes(m);
+    expect(bytes && Buffer.from(bytes).toString()).toBe((m as unknown as { reply: string }).reply);
+    expect(parseAckReply(bytes ?? "")?.seq).toBe(m.seq);
   });
 });
 

@@ -20,7 +20,7 @@ import type { CloudEvent } from "../../core/cloudevents/event";
 import type { JsonParts } from "../../core/cloudevents/nats";
 import type { ConsumerAdmin, Delivery, DeliverySource, Subscription, UndecodableDelivery } from "../../core/delivery/ports";
 import { parseAckReply } from "./ack-reply";
-import { allHeaders, messageHeaders } from "./message-headers";
+import { allHeaders, messageHeaders, replyBytes } from "./message-headers";
 import { decodeBatch, type PullQuery, type SkippedMessage, type WireBatch } from "./read-wire";
 import type { ReadWorker } from "./read-worker-client";
 import { decodeStored } from "./stored-event";
@@ -286,7 +286,7 @@ export const RD = {
  */
 function toRedelivery(o: ConsumerAdminOptions, replies: Replies, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
   const reply = replyOf(m);
-  const info = parseAckReply(reply);
+  const info = parseAckReply(replyBytes(m) ?? reply);
   const h = messageHeaders(m);
   // a replayed event a lane handed back carries the deliveries it already had
   const attempt = (info ? info.deliveries : m.info.deliveryCount) + (Number(h?.get(RD.delivered)) || 0);
@@ -343,7 +343,7 @@ function rawDelivery(replies: Replies, s: SkippedMessage): UndecodableDelivery {
 function toDelivery(o: ConsumerAdminOptions, replies: Replies, consumer: string, m: JsMsg): Delivery | UndecodableDelivery {
   // read from the reply subject in one pass (nats.js's `m.info` splits it into a dozen strings)
   const reply = replyOf(m);
-  const info = parseAckReply(reply);
+  const info = parseAckReply(replyBytes(m) ?? reply);
   const attempt = info ? info.deliveries : m.info.deliveryCount;
   const seq = info ? info.seq : m.seq;
   const r = decodeStored(o, seq, m.subject, info ? info.timeMs : m.time.getTime(), messageHeaders(m), m.data);

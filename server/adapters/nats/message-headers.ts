@@ -103,9 +103,10 @@ export function allHeaders(m: { headers?: MsgHdrs }): [string, string][] {
   return out;
 }
 
-/** A received core message's reply subject as bytes (a view), where the client exposes it: null when it has none. */
-export function replyBytes(m: Msg): Uint8Array | null | undefined {
-  const inner = (m as ReceivedMsg)._msg;
+/** A received message's (core or JetStream) reply subject as bytes (a view), where the client exposes it: null when it has none. */
+export function replyBytes(m: Msg | { headers?: MsgHdrs }): Uint8Array | null | undefined {
+  const r = m as ReceivedMsg;
+  const inner = (r.msg ?? r)._msg;
   if (!inner || !(inner.subject instanceof Uint8Array)) return undefined;
   return inner.reply instanceof Uint8Array ? inner.reply : inner.reply === undefined ? null : undefined;
 }

@@ -12,7 +12,7 @@ import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
 import { connectNats } from "./connection";
 import { EXPIRED_HANDBACK_MS, EXPIRY_GRACE_MS, replyOf } from "./consumers";
-import { allHeaders, messageHeaderBytes, messageHeaders } from "./message-headers";
+import { allHeaders, messageHeaderBytes, messageHeaders, replyBytes } from "./message-headers";
 import { type RangeMessage, readRangeBatches } from "./range-reader";
 import {
   encodeBatch,
@@ -158,7 +158,7 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
 /** A message of a pull as the main thread needs it: position and delivery count read from its reply subject. */
 function pulledMessage(m: JsMsg): PulledMessage {
   const reply = replyOf(m);
-  const info = parseAckReply(reply);
+  const info = parseAckReply(replyBytes(m) ?? reply);
   return new Pulled(
     m,
     info ? info.seq : m.seq,
