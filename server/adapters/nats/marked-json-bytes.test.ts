@@ -116,10 +116,13 @@ describe("MarkedJsonWriter (the bus's own events, byte for byte)", () => {
       const mutated = rnd() < 0.4;
       const blockText = mutated ? mutate(rnd, lines) : `NATS/1.0\r\n${lines.map(([a, b]) => `${a}: ${b}\r\n`).join("")}\r\n`;
       const block = utf8.encode(blockText);
+      // the message as received: a view into a longer read (its payload followed by other bytes, some line breaks)
+      const read = Buffer.concat([block, payload, Buffer.from("\r\nMSG x\n")]);
+      const raw = read.subarray(0, block.length + payload.length);
       // exactly the room the writer asks for, after some bytes of another event
       const at = Math.floor(rnd() * 8);
-      const out = new Uint8Array(at + block.length + payload.length).fill(0x2a);
-      const end = writer.write(block, payload, out, at);
+      const out = Buffer.alloc(at + 2 * raw.length, 0x2a);
+      const end = writer.write(raw, block.length, out, at);
       const marked = readMarked(parseHeaderBlock(blockText));
       const parts = marked && markedJson(marked, payload);
       if (end < 0) {
@@ -139,7 +142,9 @@ describe("MarkedJsonWriter (the bus's own events, byte for byte)", () => {
       taken++;
       expect(parts).toBeDefined();
       expect(end).toBeLessThanOrEqual(out.length);
-      expect(Buffer.from(out.subarray(at, end)).toString()).toBe(jsonPartsBuffer(parts as NonNullable<typeof parts>).toString());
+      // the message copied as it was, then its JSON
+      expect(out.subarray(at, at + raw.length).equals(raw)).toBe(true);
+      expect(out.subarray(at + raw.length, end).toString()).toBe(jsonPartsBuffer(parts as NonNullable<typeof parts>).toString());
       expect(Buffer.from(out.subarray(writer.typeStart, writer.typeEnd)).toString()).toBe(marked?.type);
     }
     expect(taken).toBeGreaterThan(500);
@@ -153,9 +158,10 @@ describe("MarkedJsonWriter (the bus's own events, byte for byte)", () => {
         "Nats-Msg-Id: e-1\r\ntraceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n\r\n",
     );
     const payload = Buffer.from('{\r\n  "total": 12.5\n}');
-    const out = Buffer.alloc(block.length + payload.length);
-    const end = new MarkedJsonWriter().write(block, payload, out, 0);
-    expect(out.subarray(0, end).toString()).toBe(
+    const raw = Buffer.concat([block, payload]);
+    const out = Buffer.alloc(2 * raw.length);
+    const end = new MarkedJsonWriter().write(raw, block.length, out, 0);
+    expect(out.subarray(raw.length, end).toString()).toBe(
       '{"specversion":"1.0","id":"e-1","source":"/orders","type":"com.acme.order.created","datacontenttype":"application/json",' +
         '"subject":"orders/1","tenantid":"acme","data":{    "total": 12.5 }}',
     );

@@ -12,7 +12,7 @@ import { CORE_ORDER, DATA_KIND_HEADER } from "../../core/cloudevents/nats";
  * Other headers (`Nats-Msg-Id`, …) are not attributes and are passed over.
  */
 export class MarkedJsonWriter {
-  /** Where the `type` value of the event last written is in `out` (decoded). */
+  /** Where the `type` value of the event last written is in `out` (decoded, in its JSON). */
   typeStart = 0;
   typeEnd = 0;
   /** Per core attribute (CORE_ORDER): where its value starts and ends in the block; -1: absent. */
@@ -21,18 +21,21 @@ export class MarkedJsonWriter {
   private readonly ext = new Int32Array(4 * MAX_EXTENSIONS);
 
   /**
-   * Writes the event's JSON (on one line: the data's line breaks made spaces) into `out` at `at`
-   * and returns where it ends; -1 when the message is not one this path takes (nothing usable is
-   * written). `out` must have room for `block.length + payload.length` bytes from `at`, which the
-   * JSON never passes (each `ce-name: value\r\n` line is a byte longer than its `,"name":"value"`).
+   * Copies the message as received — `raw`: its header block (the first `headerLength` bytes), then
+   * its payload — into `out` at `at`, writes the event's JSON right after it (on one line: the
+   * data's line breaks made spaces) and returns where that ends; -1 when the message is not one this
+   * path takes (nothing usable is written). `out` must have room for twice `raw` from `at`: the JSON
+   * is never longer than the message (each `ce-name: value\r\n` line is a byte longer than its
+   * `,"name":"value"`). The payload is copied within `out`: no view of it is made.
    */
-  write(block: Uint8Array, payload: Uint8Array, out: Uint8Array, at: number): number {
+  write(raw: Uint8Array, headerLength: number, out: Buffer, at: number): number {
     const core = this.core;
     const ext = this.ext;
     core.fill(-1);
     let exts = 0;
     let kind = 0;
-    const n = block.length;
+    const block = raw;
+    const n = headerLength;
     let i = 0;
     while (i < n && block[i] !== CR) i++; // the first line: NATS/1.0
     if (i + 1 >= n || block[i + 1] !== LF) return -1;
@@ -63,7 +66,7 @@ export class MarkedJsonWriter {
           if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c || (c >= 0x41 && c <= 0x5a)) return -1;
           if (c < 0x30 || c > 0x39) digits = false;
         }
-        e = plainValueEnd(block, colon);
+        e = plainValueEnd(block, colon, n);
         if (e < 0) return -1;
       } else while (e < n && block[e] !== CR) e++;
       if (e + 1 >= n || block[e + 1] !== LF) return -1;
@@ -104,7 +107,8 @@ export class MarkedJsonWriter {
     }
     // the required attributes (the data kind marks it as the bus's own)
     if (kind === 0 || core[0] === -1 || core[2] === -1 || core[4] === -1 || core[6] === -1) return -1;
-    let o = at;
+    out.set(raw, at);
+    let o = at + raw.length;
     out[o++] = 0x7b; // {
     for (let slot = 0; slot < CORE_ORDER.length; slot++) {
       const v0 = core[2 * slot] as number;
@@ -125,12 +129,15 @@ export class MarkedJsonWriter {
       o = copyValue(block, ext[4 * x + 2] as number, ext[4 * x + 3] as number, out, o);
       out[o++] = 0x22;
     }
-    if (kind === KIND_JSON && payload.length > 0) {
+    const size = raw.length - headerLength;
+    if (kind === KIND_JSON && size > 0) {
       o = copy(DATA_KEY, 0, DATA_KEY.length, out, o);
-      out.set(payload, o);
+      out.copyWithin(o, at + headerLength, at + raw.length);
       // line breaks made spaces (JSON whitespace; never part of a longer UTF-8 sequence), found in the payload alone
-      for (const nl of LINE_BREAKS) for (let k = payload.indexOf(nl); k >= 0; k = payload.indexOf(nl, k + 1)) out[o + k] = 0x20;
-      o += payload.length;
+      const shift = o - headerLength;
+      for (const nl of LINE_BREAKS)
+        for (let k = raw.indexOf(nl, headerLength); k >= 0; k = raw.indexOf(nl, k + 1)) out[shift + k] = 0x20;
+      o += size;
     }
     out[o++] = 0x7d; // }
     return o;
@@ -164,8 +171,7 @@ const EXT_TYPES = ascii("anumate-ext-types");
  * (`decodeHeaderValue`) printable ASCII with nothing to escape in JSON: no `"` or `\`, each `%` two
  * hex digits of such a character. Else -1. Checked as the line's end is searched for: one pass.
  */
-function plainValueEnd(b: Uint8Array, colon: number): number {
-  const n = b.length;
+function plainValueEnd(b: Uint8Array, colon: number, n: number): number {
   let k = colon + 2;
   if (b[colon + 1] !== 0x20 || k >= n || b[k] === 0x20 || b[k] === CR) return -1;
   for (; k < n; k++) {

@@ -2,7 +2,7 @@ import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, ty
 import { createInbox, type Msg, type NatsConnection, nuid, type Subscription } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
-import { messageHeaderBytes, messageHeaders, replyBytes, subjectBytes } from "./message-headers";
+import { messageHeaders, receivedBytes, receivedHeaderLength, replyBytes, subjectBytes } from "./message-headers";
 
 export interface RangeQuery {
   stream: string;
@@ -19,8 +19,8 @@ export interface RangeQuery {
   headersOnly?: boolean;
   /** Messages per pull. @default 256 */
   batch?: number;
-  /** Keep each message's raw header block (`headerBytes`), for a reader that hands messages on as bytes. */
-  keepHeaderBytes?: boolean;
+  /** Keep each message as received (`raw`), for a reader that hands messages on as bytes. */
+  keepRaw?: boolean;
 }
 
 export interface RangeMessage {
@@ -29,8 +29,12 @@ export interface RangeMessage {
   /** When it was stored, in ms since the epoch. */
   timeMs: number;
   headers: HeaderReader | undefined;
-  /** The header block as received, with `keepHeaderBytes` (where the client exposes it). */
-  headerBytes?: Uint8Array;
+  /**
+   * With `keepRaw` (where the client exposes it): the message as received, its header block (the
+   * first `headerLength` bytes) then its data.
+   */
+  raw?: Uint8Array;
+  headerLength?: number;
   data: Uint8Array;
 }
 
@@ -71,7 +75,7 @@ export async function* readRangeBatches(
   const conn = connectionOf(js);
   // one pull under way at a time: the server shares messages among the pulls waiting on a
   // consumer, so two at once would interleave, out of order
-  const puller = new Puller(conn, q.stream, name, PULL_TIMEOUT_MS, pullMaxBytes(conn.nc), q.keepHeaderBytes);
+  const puller = new Puller(conn, q.stream, name, PULL_TIMEOUT_MS, pullMaxBytes(conn.nc), q.keepRaw);
   try {
     let remaining = ci.num_pending;
     const toMs = q.toTime === undefined ? undefined : Date.parse(q.toTime);
@@ -152,7 +156,7 @@ export class Puller {
     private readonly consumer: string,
     timeoutMs: number,
     private readonly maxBytes: number,
-    private readonly keepHeaderBytes = false,
+    private readonly keepRaw = false,
   ) {
     this.inbox = createInbox(c.inboxPrefix);
     this.sub = c.nc.subscribe(`${this.inbox}.*`, { callback: (err, m) => this.receive(err, m) });
@@ -267,7 +271,7 @@ export class Puller {
     if (!info) return;
     const subject = this.subjectOf(m);
     p.out.push(
-      this.keepHeaderBytes
+      this.keepRaw
         ? new KeptBlock(m, subject, info.seq, info.timeMs, info.pending)
         : {
             seq: info.seq,
@@ -290,12 +294,12 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 /**
- * A message read with `keepHeaderBytes`: its block is kept as received and its headers are read
- * from it only when asked for (the reading thread takes the bus's own events byte for byte).
+ * A message read with `keepRaw`: kept as received; its headers and data are read from it only when
+ * asked for (the reading thread takes the bus's own events byte for byte).
  */
 class KeptBlock implements Pulled {
-  readonly headerBytes: Uint8Array | undefined;
-  readonly data: Uint8Array;
+  readonly raw: Uint8Array | undefined;
+  readonly headerLength: number;
   private read: HeaderReader | undefined | null = null;
   constructor(
     private readonly m: Msg,
@@ -304,12 +308,15 @@ class KeptBlock implements Pulled {
     readonly timeMs: number,
     readonly pending: number,
   ) {
-    this.headerBytes = messageHeaderBytes(m);
-    this.data = m.data;
+    this.raw = receivedBytes(m);
+    this.headerLength = receivedHeaderLength(m);
   }
   get headers(): HeaderReader | undefined {
     if (this.read === null) this.read = messageHeaders(this.m);
     return this.read;
+  }
+  get data(): Uint8Array {
+    return this.m.data;
   }
 }
 

@@ -36,7 +36,7 @@ function message(seq: number, keepBytes: boolean): RangeMessage {
     subject: `ev.acme.com.anumate.t${seq % 2}`,
     timeMs: 1_700_000_000_000 + seq,
     headers: parseHeaderBlock(block),
-    ...(keepBytes ? { headerBytes: new TextEncoder().encode(block) } : {}),
+    ...(keepBytes ? { raw: Buffer.concat([Buffer.from(block), m.payload]), headerLength: Buffer.byteLength(block) } : {}),
     data: m.payload,
   };
 }

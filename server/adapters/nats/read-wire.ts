@@ -122,7 +122,7 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
   // grown for a JSON that is longer (escaped text, base64). A buffer of its own (not a slice of
   // Node's pool): its memory goes to the other thread.
   let room = 64;
-  for (const m of read) room += 2 * ((m.headerBytes?.length ?? 256) + m.data.length);
+  for (const m of read) room += m.raw ? 2 * m.raw.length : 2 * (256 + m.data.length);
   let bytes = Buffer.allocUnsafeSlow(room);
   let at = 0;
   const ensure = (more: number) => {
@@ -132,19 +132,17 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
     bytes = grown;
   };
   for (const m of read) {
-    const block = m.headerBytes;
+    const raw = m.raw;
+    const headerLength = m.headerLength ?? 0;
     let end = -1;
-    if (withJson && block !== undefined) {
-      ensure(2 * (block.length + m.data.length));
-      const d = at + block.length;
-      end = writer.write(block, m.data, bytes, d + m.data.length);
+    if (withJson && raw !== undefined) {
+      ensure(2 * raw.length);
+      end = writer.write(raw, headerLength, bytes, at);
       if (end >= 0) {
         const i = count++;
-        bytes.set(block, at);
-        bytes.set(m.data, d);
         offsets[3 * i] = at;
-        offsets[3 * i + 1] = d;
-        offsets[3 * i + 2] = d + m.data.length;
+        offsets[3 * i + 1] = at + headerLength;
+        offsets[3 * i + 2] = at + raw.length;
         at = end;
         subject[i] = nameOf(m.subject);
         // its type, as written into the JSON
@@ -164,23 +162,23 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
           seq: m.seq,
           subject: m.subject,
           problems: r.problems,
-          ...(pulled ? { pulled: raw(m as PulledMessage) } : {}),
+          ...(pulled ? { pulled: rawPulled(m as PulledMessage) } : {}),
         });
         continue;
       }
       const i = count++;
       subject[i] = nameOf(m.subject);
       type[i] = r.stored.type === undefined ? 0 : nameOf(r.stored.type);
-      // the block as received; else as NATS would write it from the headers read
-      const head = block ?? (m.headers ? Buffer.from(headerBlock(m.headers)) : EMPTY);
       const json = withJson ? (r.stored.json ?? jsonParts(toJsonText(r.stored.event), "")) : undefined;
-      ensure(head.length + m.data.length + (json ? jsonPartsLength(json) : 0));
+      // the message as received; else its header block as NATS would write it from the headers read
+      const head = raw ? EMPTY : m.headers ? Buffer.from(headerBlock(m.headers)) : EMPTY;
+      const data = raw ?? m.data;
+      ensure(head.length + data.length + (json ? jsonPartsLength(json) : 0));
       offsets[3 * i] = at;
       bytes.set(head, at);
-      at += head.length;
-      offsets[3 * i + 1] = at;
-      bytes.set(m.data, at);
-      at += m.data.length;
+      bytes.set(data, at + head.length);
+      offsets[3 * i + 1] = at + (raw ? headerLength : head.length);
+      at += head.length + data.length;
       offsets[3 * i + 2] = at;
       if (json) at = writeJsonParts(bytes, at, json);
     }
@@ -213,7 +211,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean 
   return true;
 }
 
-function raw(m: PulledMessage): NonNullable<SkippedMessage["pulled"]> {
+function rawPulled(m: PulledMessage): NonNullable<SkippedMessage["pulled"]> {
   return { reply: m.reply, attempt: m.attempt, headers: m.allHeaders(), payload: m.data };
 }
 

@@ -12,7 +12,7 @@ import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
 import { connectNats } from "./connection";
 import { EXPIRED_HANDBACK_MS, EXPIRY_GRACE_MS, replyOf } from "./consumers";
-import { allHeaders, messageHeaderBytes, messageHeaders, replyBytes } from "./message-headers";
+import { allHeaders, messageHeaders, receivedBytes, receivedHeaderLength, replyBytes } from "./message-headers";
 import { type RangeMessage, readRangeBatches } from "./range-reader";
 import {
   encodeBatch,
@@ -117,7 +117,7 @@ async function serve(port: MessagePort, data: ReaderData): Promise<void> {
       return true;
     };
     try {
-      for await (const read of readRangeBatches(js, jsm, { ...m.query, keepHeaderBytes: true })) {
+      for await (const read of readRangeBatches(js, jsm, { ...m.query, keepRaw: true })) {
         if (r.cancelled) return;
         if (queued.length === 0) queued = read;
         else for (const x of read) queued.push(x);
@@ -168,12 +168,12 @@ function pulledMessage(m: JsMsg): PulledMessage {
   );
 }
 
-/** A class: no closure per message for `allHeaders` and `headers`, which only a message that is not taken byte for byte needs. */
+/** A class: no closure per message for `allHeaders`, `headers` and `data`, which only a message that is not taken byte for byte needs. */
 class Pulled implements PulledMessage {
   readonly subject: string;
-  readonly headerBytes: Uint8Array | undefined;
-  readonly data: Uint8Array;
-  /** Read from the block only when asked for: the bus's own events are taken byte for byte (read-wire.ts). */
+  readonly raw: Uint8Array | undefined;
+  readonly headerLength: number;
+  /** Read only when asked for: the bus's own events are taken byte for byte (read-wire.ts). */
   private read: HeaderReader | undefined | null = null;
   constructor(
     private readonly m: JsMsg,
@@ -183,12 +183,15 @@ class Pulled implements PulledMessage {
     readonly attempt: number,
   ) {
     this.subject = m.subject;
-    this.headerBytes = messageHeaderBytes(m);
-    this.data = m.data;
+    this.raw = receivedBytes(m);
+    this.headerLength = receivedHeaderLength(m);
   }
   get headers(): HeaderReader | undefined {
     if (this.read === null) this.read = messageHeaders(this.m);
     return this.read;
+  }
+  get data(): Uint8Array {
+    return this.m.data;
   }
   allHeaders(): [string, string][] {
     return allHeaders(this.m);
