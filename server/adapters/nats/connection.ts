@@ -9,7 +9,6 @@ import {
 } from "@nats-io/transport-node";
 import type { Config } from "../../config";
 import "./answered-requests";
-import "./message-args";
 
 function readCreds(file: string): Uint8Array {
   try {
