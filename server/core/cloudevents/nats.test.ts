@@ -10,6 +10,7 @@ import {
   type HeaderReader,
   jsonParts,
   jsonPartsBuffer,
+  jsonPartsLength,
   markedJson,
   type NatsMessage,
   readMarked,
@@ -522,5 +523,19 @@ describe("writeJsonParts", () => {
     expect(jsonPartsBuffer(jsonParts('{"data":', "}", data, "pre:")).toString()).toBe('pre:{"data":{  "a": 1  }}');
     // (one-line data is copied as it is: here, to show it is not searched)
     expect(jsonPartsBuffer(jsonParts('{"data":', "}", data, undefined, true)).toString()).toBe('{"data":{\n "a": 1\r\n}}');
+  });
+
+  it("measures and writes every part as UTF-8, short or long, ASCII or not", () => {
+    for (const [pre, head, tail] of [
+      ["", "", "}"],
+      ["é", '{"é":', "}€\n\n"],
+      ["😀😀😀😀", "x".repeat(8), "y".repeat(9)],
+      ['{"type":"event","é":1,"event":', "", "}\n\n"],
+    ] as const) {
+      const p = jsonParts(head, tail, data, pre, true);
+      const want = Buffer.concat([Buffer.from(pre + head), data, Buffer.from(tail)]);
+      expect(jsonPartsLength(p)).toBe(want.length);
+      expect(jsonPartsBuffer(p).equals(want)).toBe(true);
+    }
   });
 });

@@ -269,8 +269,32 @@ export function jsonParts(head: string, tail: string, data?: Uint8Array, pre?: s
 
 /** The bytes of the parts written out. */
 export function jsonPartsLength(p: JsonParts): number {
-  const pre = p.pre === undefined ? 0 : Buffer.byteLength(p.pre);
-  return pre + Buffer.byteLength(p.head) + (p.data?.length ?? 0) + Buffer.byteLength(p.tail);
+  const pre = p.pre === undefined ? 0 : textLength(p.pre);
+  return pre + textLength(p.head) + (p.data?.length ?? 0) + textLength(p.tail);
+}
+
+/**
+ * Strings this short are measured and written here when they are ASCII: most parts are "" or a
+ * frame's closing `}` / `\n\n`, for which a call into Node costs more than the bytes.
+ */
+const SHORT = 8;
+
+function textLength(s: string): number {
+  if (s.length > SHORT) return Buffer.byteLength(s);
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s);
+  return s.length;
+}
+
+function writeText(out: Buffer, at: number, s: string): number {
+  if (s.length <= SHORT) {
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) ascii = false;
+    if (ascii) {
+      for (let i = 0; i < s.length; i++) out[at + i] = s.charCodeAt(i);
+      return at + s.length;
+    }
+  }
+  return at + out.write(s, at, "utf8");
 }
 
 /**
@@ -278,8 +302,8 @@ export function jsonPartsLength(p: JsonParts): number {
  * whitespace; CR and LF are never part of a longer UTF-8 sequence) — and returns where they end.
  */
 export function writeJsonParts(out: Buffer, at: number, p: JsonParts): number {
-  let end = p.pre === undefined ? at : at + out.write(p.pre, at, "utf8");
-  end += out.write(p.head, end, "utf8");
+  let end = p.pre === undefined ? at : writeText(out, at, p.pre);
+  end = writeText(out, end, p.head);
   if (p.data) {
     const data = p.data;
     out.set(data, end);
@@ -288,7 +312,7 @@ export function writeJsonParts(out: Buffer, at: number, p: JsonParts): number {
       for (const nl of LINE_BREAKS) for (let i = data.indexOf(nl); i >= 0; i = data.indexOf(nl, i + 1)) out[end + i] = 0x20;
     end += data.length;
   }
-  return end + out.write(p.tail, end, "utf8");
+  return writeText(out, end, p.tail);
 }
 
 const LINE_BREAKS = [0x0a, 0x0d];
