@@ -463,6 +463,27 @@ describe("protocol errors", () => {
   });
 });
 
+describe("flow control", () => {
+  it("a client whose events in flight are more bytes than the buffer limit gets them all, none handed back", async () => {
+    const type = uniqueType();
+    const sub = await createSub({ types: [type], maxInFlight: 200 });
+    const c = await client();
+    const acked = autoAck(c);
+    await c.subscribe({ subscription: sub.id, maxInFlight: 200 });
+    // 300 events of 5 KB: a pull of 200 is 1 MB of frames, four times MAX_BUFFERED
+    const payload = "y".repeat(5 * 1024);
+    const seqs = await publishBatch(Array.from({ length: 300 }, (_, i) => ce(type, { data: { i, payload } })));
+    await until(() => new Set(acked.frames.map((f) => f.seq)).size === seqs.length, 20_000, "all 300 events");
+    acked.stop();
+    expect(acked.frames).toHaveLength(300);
+    // in order, each once: what the server could not write at once waited for the socket to drain,
+    // nothing went back to the stream for a hand-back delay (which reordered them before)
+    expect(acked.frames.map((f) => f.seq)).toEqual(seqs);
+    const info = await (await jetstreamManager(nc)).consumers.info(app.config.STREAM_NAME, sub.id);
+    expect([info.num_redelivered, info.num_ack_pending]).toEqual([0, 0]);
+  });
+});
+
 describe("slow clients", () => {
   /**
    * Watches the server side of the next `/api/ws` connection (its raw socket, from the HTTP server's

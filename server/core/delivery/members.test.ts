@@ -103,6 +103,46 @@ describe("MemberPool", () => {
     expect(members.every((m) => m.got.length === 0)).toBe(true);
   });
 
+  it("a delivery no member has capacity for waits while one has room (flow control), and goes to it in order once notified", async () => {
+    const a = Object.assign(fake("a", 0), { room: () => Math.max(2, a.cap) });
+    const pool = new MemberPool();
+    pool.add(a);
+    const first = pool.deliver(delivery({ deliveryId: "w1" }));
+    const second = pool.deliver(delivery({ deliveryId: "w2" }));
+    // beyond its room: answered at once
+    expect(await pool.deliver(delivery({ deliveryId: "w3" }))).toEqual({ ok: false, gone: true });
+    expect([pool.held, a.got.length]).toEqual([2, 0]);
+    pool.notify(); // still no capacity: they keep waiting
+    expect(pool.held).toBe(2);
+    a.cap = 5;
+    // capacity is back: the next delivery lets the waiting ones go first
+    const third = pool.deliver(delivery({ deliveryId: "w4" }));
+    expect(await Promise.all([first, second, third])).toEqual([{ ok: true }, { ok: true }, { ok: true }]);
+    expect(a.got.map((d) => d.deliveryId)).toEqual(["w1", "w2", "w4"]);
+    expect(pool.held).toBe(0);
+  });
+
+  it("waiting deliveries are answered {gone: true} when no member has room for them any more", async () => {
+    const a = Object.assign(fake("a", 0), { room: () => 3 });
+    const b = Object.assign(fake("b", 0), { room: () => 1 });
+    const pool = new MemberPool();
+    pool.add(a);
+    pool.add(b);
+    const waiting = [1, 2, 3, 4].map((i) => pool.deliver(delivery({ deliveryId: `w${i}` })));
+    expect(pool.held).toBe(4);
+    pool.remove("a"); // b has room for one: the oldest keeps waiting
+    expect(pool.held).toBe(1);
+    expect(await Promise.all(waiting.slice(1))).toEqual([
+      { ok: false, gone: true },
+      { ok: false, gone: true },
+      { ok: false, gone: true },
+    ]);
+    b.cap = 1;
+    pool.notify();
+    expect(await waiting[0]).toEqual({ ok: true });
+    expect(b.got.map((d) => d.deliveryId)).toEqual(["w1"]);
+  });
+
   it("answers {gone: true} after the last member is removed", async () => {
     const a = fake("a");
     const pool = new MemberPool();

@@ -8,18 +8,36 @@ import type { Delivery, DeliveryOutcome, Target } from "./ports";
  */
 export interface Member {
   readonly id: string;
-  /** Deliveries it can take now. */
+  /** Deliveries it can take now (what the dispatcher pulls for). */
   capacity(): number;
+  /**
+   * Deliveries it could still take under its own in-flight limit while `capacity` is 0 for flow
+   * control only (a WebSocket client's send buffer over its byte limit, which clears as the socket
+   * drains): a delivery already pulled then waits in the pool for it instead of going back to the
+   * source. Absent: it never holds deliveries back that way.
+   */
+  room?(): number;
   deliver(d: Delivery): Promise<DeliveryOutcome>;
 }
 
-/** The members of one subscription in this process; the dispatcher's target. Round-robin over members with capacity. */
+const GONE: DeliveryOutcome = { ok: false, gone: true };
+
+/**
+ * The members of one subscription in this process; the dispatcher's target. Round-robin over members
+ * with capacity. A delivery that finds none, while a member is held back only by flow control
+ * (`room`), waits here — in order, at most that room — until one has capacity again (`notify`) or
+ * none has room left (it is then answered `gone`, as at once without such a member): a pull
+ * reserved its slots before the client's buffer filled, and handing the rest back would hold them
+ * for the dispatcher's hand-back delay.
+ */
 export class MemberPool implements Target {
   private readonly members = new Map<string, Member>();
   /** The members in order, for round-robin without a copy per delivery. */
   private list: Member[] = [];
   private readonly listeners = new Set<() => void>();
   private turn = 0;
+  /** Deliveries waiting for a member's capacity, oldest first. */
+  private waiting: { d: Delivery; resolve: (o: DeliveryOutcome | Promise<DeliveryOutcome>) => void }[] = [];
 
   add(m: Member): void {
     this.members.set(m.id, m);
@@ -29,8 +47,16 @@ export class MemberPool implements Target {
 
   remove(id: string): boolean {
     const had = this.members.delete(id);
-    if (had) this.list = [...this.members.values()];
+    if (had) {
+      this.list = [...this.members.values()];
+      this.release();
+    }
     return had;
+  }
+
+  /** Deliveries waiting for capacity (flow control). */
+  get held(): number {
+    return this.waiting.length;
   }
 
   get size(): number {
@@ -39,6 +65,7 @@ export class MemberPool implements Target {
 
   /** Members call this when they can take more (e.g. a WebSocket client acknowledged). */
   notify(): void {
+    this.release();
     for (const l of this.listeners) l();
   }
 
@@ -54,15 +81,51 @@ export class MemberPool implements Target {
   }
 
   deliver(d: Delivery): Promise<DeliveryOutcome> {
+    // those waiting go first
+    if (this.waiting.length > 0) this.release();
+    if (this.waiting.length === 0) {
+      const m = this.next();
+      if (m) return m.deliver(d);
+    }
+    if (this.room() <= this.waiting.length) return Promise.resolve(GONE);
+    return new Promise((resolve) => this.waiting.push({ d, resolve }));
+  }
+
+  /** The next member with capacity, in turn. */
+  private next(): Member | undefined {
     const all = this.list;
     for (let i = 0; i < all.length; i++) {
       const m = all[(this.turn + i) % all.length] as Member;
       if (m.capacity() > 0) {
         this.turn = (this.turn + i + 1) % all.length;
-        return m.deliver(d);
+        return m;
       }
     }
-    return Promise.resolve({ ok: false, gone: true });
+    return undefined;
+  }
+
+  private room(): number {
+    let n = 0;
+    for (const m of this.list) n += Math.max(0, m.room?.() ?? 0);
+    return n;
+  }
+
+  /** Hands waiting deliveries to members with capacity; answers `gone` to those no member has room for. */
+  private release(): void {
+    if (this.waiting.length === 0) return;
+    let taken = 0;
+    for (const w of this.waiting) {
+      const m = this.next();
+      if (!m) break;
+      w.resolve(m.deliver(w.d));
+      taken++;
+    }
+    this.waiting = taken === 0 ? this.waiting : this.waiting.slice(taken);
+    const room = this.room();
+    if (this.waiting.length > room) {
+      for (const w of this.waiting.slice(room)) w.resolve(GONE);
+      this.waiting = this.waiting.slice(0, room);
+    }
   }
 }
 

@@ -94,19 +94,24 @@ export function attachWebSocket(
     // capacity). Staying over it for stallMs makes it a slow consumer: it is sent an overflow frame
     // with the count of events it holds, and disconnected; those events go to the other members.
     let stall: ReturnType<typeof setInterval> | undefined;
-    // frames of one event-loop turn leave as one socket write
-    const out = new TurnWriter(ws);
+    // frames of one event-loop turn leave as one socket write; once written (or drained), capacity may be back
+    const out = new TurnWriter(ws, () => {
+      if (stall) capacityBack();
+    });
     const full = () => ws.bufferedAmount + out.queued() > maxBuffered;
+    /** Ends the stall watch and tells the client's subscriptions, once it is under the limit again. */
+    const capacityBack = (): boolean => {
+      if (full()) return false;
+      clearInterval(stall);
+      stall = undefined;
+      for (const id of joined.keys()) c.subscriptions.pool(id)?.notify();
+      return true;
+    };
     const watchStall = () => {
       if (stall) return;
       const since = Date.now();
       stall = setInterval(() => {
-        if (!full()) {
-          clearInterval(stall);
-          stall = undefined;
-          for (const id of joined.keys()) c.subscriptions.pool(id)?.notify(); // capacity is back
-          return;
-        }
+        if (capacityBack()) return;
         if (Date.now() - since < stallMs) return;
         clearInterval(stall);
         stall = undefined;
@@ -154,6 +159,8 @@ export function attachWebSocket(
       return {
         id: `ws_${connId}_${subscription}`,
         capacity: () => (closed || full() ? 0 : maxInFlight - mine),
+        // over the byte limit only: what a pull already took waits for the socket to drain
+        room: () => (closed ? 0 : maxInFlight - mine),
         deliver(d: Delivery) {
           if (closed) return Promise.resolve({ ok: false, gone: true } as const);
           mine++;

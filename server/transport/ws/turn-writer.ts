@@ -3,7 +3,7 @@ import { type JsonParts, jsonPartsBuffer, jsonPartsLength, writeJsonParts } from
 
 /** What the `ws` package keeps of an open connection (not in its typings). */
 interface WsInternals {
-  _socket?: { write(chunk: Buffer): boolean };
+  _socket?: { write(chunk: Buffer): boolean; once(event: "drain", f: () => void): unknown };
   _sender?: { _queue: unknown[]; _state: number; _bufferedBytes: number };
   _extensions?: Record<string, unknown>;
 }
@@ -41,8 +41,13 @@ export class TurnWriter {
   private texts: (string | JsonParts)[] = [];
   private bytes = 0;
   private scheduled = false;
+  private draining = false;
 
-  constructor(private readonly ws: WebSocket) {}
+  /** `written`: called after each turn's write reached the socket, and when the socket drains after a write it had to buffer. */
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly written?: () => void,
+  ) {}
 
   /** Bytes queued for this turn, not yet given to the socket. */
   queued(): number {
@@ -92,6 +97,19 @@ export class TurnWriter {
       const t = texts[i] as string | JsonParts;
       at = typeof t === "string" ? at + buf.write(t, at, "utf8") : writeJsonParts(buf, at, t);
     }
-    socket.write(buf);
+    const written = this.written;
+    if (!written) {
+      socket.write(buf);
+      return;
+    }
+    if (socket.write(buf)) written();
+    else if (!this.draining) {
+      // once for every turn written while the socket drains
+      this.draining = true;
+      socket.once("drain", () => {
+        this.draining = false;
+        written();
+      });
+    }
   }
 }
