@@ -1,5 +1,6 @@
 import { type Agent, request } from "node:http";
 import net from "node:net";
+import { prng as numbers } from "./prng";
 
 /**
  * Building blocks of the HTTP fuzz test (test/fuzz.int.test.ts): a seeded PRNG, JSON and byte
@@ -9,14 +10,7 @@ import net from "node:net";
 
 /** mulberry32: small, fast, good enough to pick mutations; the same seed gives the same run. */
 export function prng(seed: number): Rng {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = numbers(seed);
   const rng: Rng = {
     next,
     int: (lo, hi) => lo + Math.floor(next() * (hi - lo + 1)),

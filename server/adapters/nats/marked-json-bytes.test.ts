@@ -2,20 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createEvent, type EventData } from "../../core/cloudevents/event";
 import { decodeHeaderValue } from "../../core/cloudevents/headers";
 import { encodeNats, jsonPartsBuffer, markedJson, readMarked } from "../../core/cloudevents/nats";
+import { prng } from "../../testing/prng";
 import { MarkedJsonWriter } from "./marked-json-bytes";
 import { parseHeaderBlock } from "./message-headers";
-
-/** Small seeded PRNG (mulberry32) so property tests are reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const utf8 = new TextEncoder();
 

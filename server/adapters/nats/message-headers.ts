@@ -133,3 +133,25 @@ export function subjectBytes(m: Msg): Uint8Array | undefined {
   const subject = (m as ReceivedMsg)._msg?.subject;
   return subject instanceof Uint8Array ? subject : undefined;
 }
+
+/**
+ * A received message (core or JetStream) kept as the client read it (`raw`, `headerLength`): its
+ * headers and data are read from it only when asked for — the reading thread takes the bus's own
+ * events byte for byte (read-wire.ts), and a class makes no closure per message.
+ */
+export class KeptMessage<M extends { headers?: MsgHdrs; data: Uint8Array }> {
+  readonly raw: Uint8Array | undefined;
+  readonly headerLength: number;
+  private read: HeaderReader | undefined | null = null;
+  constructor(protected readonly m: M) {
+    this.raw = receivedBytes(m);
+    this.headerLength = receivedHeaderLength(m);
+  }
+  get headers(): HeaderReader | undefined {
+    if (this.read === null) this.read = messageHeaders(this.m);
+    return this.read;
+  }
+  get data(): Uint8Array {
+    return this.m.data;
+  }
+}

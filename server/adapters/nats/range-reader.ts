@@ -2,7 +2,7 @@ import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, ty
 import { createInbox, type Msg, type NatsConnection, nuid, type Subscription } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
-import { messageHeaders, receivedBytes, receivedHeaderLength, replyBytes, subjectBytes } from "./message-headers";
+import { KeptMessage, messageHeaders, replyBytes, subjectBytes } from "./message-headers";
 
 export interface RangeQuery {
   stream: string;
@@ -293,30 +293,16 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/**
- * A message read with `keepRaw`: kept as received; its headers and data are read from it only when
- * asked for (the reading thread takes the bus's own events byte for byte).
- */
-class KeptBlock implements Pulled {
-  readonly raw: Uint8Array | undefined;
-  readonly headerLength: number;
-  private read: HeaderReader | undefined | null = null;
+/** A message read with `keepRaw` (see `KeptMessage`). */
+class KeptBlock extends KeptMessage<Msg> implements Pulled {
   constructor(
-    private readonly m: Msg,
+    m: Msg,
     readonly subject: string,
     readonly seq: number,
     readonly timeMs: number,
     readonly pending: number,
   ) {
-    this.raw = receivedBytes(m);
-    this.headerLength = receivedHeaderLength(m);
-  }
-  get headers(): HeaderReader | undefined {
-    if (this.read === null) this.read = messageHeaders(this.m);
-    return this.read;
-  }
-  get data(): Uint8Array {
-    return this.m.data;
+    super(m);
   }
 }
 

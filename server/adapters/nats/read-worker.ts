@@ -8,11 +8,10 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import type { Config } from "../../config";
-import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
 import { connectNats } from "./connection";
 import { EXPIRED_HANDBACK_MS, EXPIRY_GRACE_MS, replyOf } from "./consumers";
-import { allHeaders, messageHeaders, receivedBytes, receivedHeaderLength, replyBytes } from "./message-headers";
+import { allHeaders, KeptMessage, replyBytes } from "./message-headers";
 import { type RangeMessage, readRangeBatches } from "./range-reader";
 import {
   encodeBatch,
@@ -168,30 +167,18 @@ function pulledMessage(m: JsMsg): PulledMessage {
   );
 }
 
-/** A class: no closure per message for `allHeaders`, `headers` and `data`, which only a message that is not taken byte for byte needs. */
-class Pulled implements PulledMessage {
+/** A pulled message (see `KeptMessage`); `allHeaders` only for one that is no CloudEvent, to dead-letter it. */
+class Pulled extends KeptMessage<JsMsg> implements PulledMessage {
   readonly subject: string;
-  readonly raw: Uint8Array | undefined;
-  readonly headerLength: number;
-  /** Read only when asked for: the bus's own events are taken byte for byte (read-wire.ts). */
-  private read: HeaderReader | undefined | null = null;
   constructor(
-    private readonly m: JsMsg,
+    m: JsMsg,
     readonly seq: number,
     readonly timeMs: number,
     readonly reply: string,
     readonly attempt: number,
   ) {
+    super(m);
     this.subject = m.subject;
-    this.raw = receivedBytes(m);
-    this.headerLength = receivedHeaderLength(m);
-  }
-  get headers(): HeaderReader | undefined {
-    if (this.read === null) this.read = messageHeaders(this.m);
-    return this.read;
-  }
-  get data(): Uint8Array {
-    return this.m.data;
   }
   allHeaders(): [string, string][] {
     return allHeaders(this.m);

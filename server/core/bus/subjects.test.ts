@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../../testing/prng";
 import { escapeToken, eventSubject, parseEventSubject, subjectFilter, typePatternRule, unescapeToken } from "./subjects";
-
-/** Small seeded PRNG (mulberry32) so property tests are reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random well-formed Unicode string (no lone surrogates), heavy on characters NATS treats specially. */
 function randomString(rnd: () => number, max = 12): string {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../../testing/prng";
 import { dataBytes, encodeUtf8 } from "./data";
 import { type CloudEvent, createEvent, type EventData } from "./event";
 import { toJson, toJsonText } from "./json";
@@ -15,18 +16,6 @@ import {
   type NatsMessage,
   readMarked,
 } from "./nats";
-
-/** Small seeded PRNG (mulberry32) so property tests are reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomBytes(rnd: () => number, max: number): Uint8Array {
   const out = new Uint8Array(Math.floor(rnd() * (max + 1)));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { prng } from "../../testing/prng";
 import {
   ATTRIBUTE_NAME,
   baseMediaType,
@@ -13,18 +14,6 @@ import {
   isJsonMediaType,
   isTextMediaType,
 } from "./types";
-
-/** Small seeded PRNG (mulberry32) so property tests are reproducible. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("String (CORE-7)", () => {
   it.each([
