@@ -91,26 +91,17 @@ export function messageHeaders(m: { headers?: MsgHdrs }): HeaderReader | undefin
  * A received message as the client read it (a view, not a copy), where the client exposes it: its
  * header block (the first `receivedHeaderLength` bytes) and then its data.
  */
-export function receivedBytes(m: { headers?: MsgHdrs }): Uint8Array | undefined {
+function receivedBytes(m: { headers?: MsgHdrs }): Uint8Array | undefined {
   const r = m as ReceivedMsg;
   const inner = r.msg ?? r;
   return typeof inner._msg?.hdr === "number" && inner._rdata instanceof Uint8Array ? inner._rdata : undefined;
 }
 
 /** The length of the header block at the start of `receivedBytes` (0: none). */
-export function receivedHeaderLength(m: { headers?: MsgHdrs }): number {
+function receivedHeaderLength(m: { headers?: MsgHdrs }): number {
   const r = m as ReceivedMsg;
   const hdr = (r.msg ?? r)._msg?.hdr;
   return typeof hdr === "number" && hdr > 0 ? hdr : 0;
-}
-
-/** The raw header block of a received message (a view, not a copy), where the client exposes it. */
-export function messageHeaderBytes(m: { headers?: MsgHdrs }): Uint8Array | undefined {
-  const r = m as ReceivedMsg;
-  const inner = r.msg ?? r;
-  const hdr = inner._msg?.hdr;
-  const raw = inner._rdata;
-  return typeof hdr === "number" && hdr > 0 && raw instanceof Uint8Array ? raw.subarray(0, hdr) : undefined;
 }
 
 /** Every header of a message, each value of a repeated one (a dead letter keeps them as received). */
