@@ -117,7 +117,13 @@ export class MemberPool implements Target {
     for (const w of this.waiting) {
       const m = this.next();
       if (!m) break;
-      w.resolve(m.deliver(w.d));
+      let outcome: Promise<DeliveryOutcome>;
+      try {
+        outcome = m.deliver(w.d);
+      } catch (e) {
+        outcome = Promise.reject(e); // answered to the dispatcher as a thrown delivery, as one made at once
+      }
+      w.resolve(outcome);
       taken++;
     }
     this.waiting = taken === 0 ? this.waiting : this.waiting.slice(taken);
