@@ -1,4 +1,5 @@
 import { CORE_ORDER, DATA_KIND_HEADER } from "../../core/cloudevents/nats";
+import { sameBytes } from "./bytes";
 
 /**
  * The JSON format of a message the bus wrote, made byte for byte from its raw header block and
@@ -87,7 +88,8 @@ export class MarkedJsonWriter {
         }
         // an extension named by digits only comes first in a JS object's members: the general path orders them
         if (digits || exts === MAX_EXTENSIONS) return -1;
-        for (let x = 0; x < exts; x++) if (same(block, ext[4 * x] as number, ext[4 * x + 1] as number, s + 3, colon)) return -1;
+        for (let x = 0; x < exts; x++)
+          if (sameBytes(block, ext[4 * x] as number, ext[4 * x + 1] as number, block, s + 3, colon)) return -1;
         ext[4 * exts] = s + 3;
         ext[4 * exts + 1] = colon;
         ext[4 * exts + 2] = colon + 2;
@@ -232,12 +234,6 @@ function sameAscii(b: Uint8Array, s: number, word: Uint8Array, fold: boolean): b
     const w = word[k] as number;
     if (c !== w && !(w >= 0x61 && w <= 0x7a && (c | 0x20) === w)) return false;
   }
-  return true;
-}
-
-function same(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): boolean {
-  if (e1 - s1 !== e2 - s2) return false;
-  for (let k = 0; k < e1 - s1; k++) if (b[s1 + k] !== b[s2 + k]) return false;
   return true;
 }
 

@@ -2,6 +2,7 @@ import { AckPolicy, type ConsumerConfig, DeliverPolicy, type JetStreamClient, ty
 import { createInbox, type Msg, type NatsConnection, nuid, type Subscription } from "@nats-io/transport-node";
 import type { HeaderReader } from "../../core/cloudevents/nats";
 import { parseAckReply } from "./ack-reply";
+import { sameBytes } from "./bytes";
 import { KeptMessage, messageHeaders, replyBytes, subjectBytes } from "./message-headers";
 
 export interface RangeQuery {
@@ -238,7 +239,7 @@ export class Puller {
     const b = subjectBytes(m);
     if (b === undefined) return m.subject;
     const last = this.lastSubject;
-    if (last.length !== b.length || !sameBytes(last, b)) {
+    if (!sameBytes(last, 0, last.length, b, 0, b.length)) {
       this.lastSubject = b.slice();
       this.lastSubjectText = m.subject;
     }
@@ -286,11 +287,6 @@ export class Puller {
     // the waiting reader runs once the messages of this socket read are in
     else this.wake(p);
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** A message read with `keepRaw` (see `KeptMessage`). */

@@ -2,6 +2,7 @@ import type { StoredEvent } from "../../core/bus/ports";
 import type { CloudEvent } from "../../core/cloudevents/event";
 import { toJsonText } from "../../core/cloudevents/json";
 import { type HeaderReader, type JsonParts, jsonParts, jsonPartsLength, writeJsonParts } from "../../core/cloudevents/nats";
+import { sameBytes } from "./bytes";
 import { MarkedJsonWriter } from "./marked-json-bytes";
 import { parseHeaderBlock } from "./message-headers";
 import type { RangeMessage, RangeQuery } from "./range-reader";
@@ -148,7 +149,7 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
         // its type, as written into the JSON
         const t0 = writer.typeStart;
         const t1 = writer.typeEnd;
-        if (!sameBytes(lastType, bytes, t0, t1)) {
+        if (!sameBytes(lastType, 0, lastType.length, bytes, t0, t1)) {
           lastType = bytes.slice(t0, t1);
           lastTypeIndex = nameOf(Buffer.from(lastType.buffer, lastType.byteOffset, lastType.length).toString("latin1"));
         }
@@ -202,13 +203,6 @@ export function encodeBatch(o: DecodeContext, read: RangeMessage[] | PulledMessa
     skipped,
     ...(pulled ? { reply, attempt: count === n ? attempt : attempt.slice(0, count) } : {}),
   };
-}
-
-/** `a` is the bytes of `b` from `s` to `e`. */
-function sameBytes(a: Uint8Array, b: Uint8Array, s: number, e: number): boolean {
-  if (a.length !== e - s) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[s + k]) return false;
-  return true;
 }
 
 function rawPulled(m: PulledMessage): NonNullable<SkippedMessage["pulled"]> {
